@@ -1,0 +1,50 @@
+"""Accounts and organisations: who someone is and what they may do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .db import Database
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    name: str
+    role: str
+    organisation_id: int | None
+    organisation_name: str | None
+    organisation_role: str | None
+    totp_enabled: bool
+
+    @property
+    def is_developer(self) -> bool:
+        return self.role == "developer"
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
+
+
+_SELECT = """
+    SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
+           u.organisation_role, u.totp_enabled
+    FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id
+"""
+
+
+def _user(row) -> User | None:  # type: ignore[no-untyped-def]
+    if row is None:
+        return None
+    return User(**{**dict(row), "totp_enabled": bool(row["totp_enabled"])})
+
+
+def get_user(db: Database, user_id: int) -> User | None:
+    return _user(db.one(_SELECT + " WHERE u.id = ?", (user_id,)))
+
+
+def find_credentials(db: Database, email: str) -> tuple[int, str] | None:
+    """The id and password hash of the account with this email, for sign-in only."""
+    row = db.one("SELECT id, password_hash FROM users WHERE email = ?", (email.strip(),))
+    return None if row is None else (row["id"], row["password_hash"])

@@ -1,0 +1,138 @@
+"""Sign-in (password, then a one-time code where 2FA is on) and sign-out."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from .accounts import User, find_credentials, get_user
+from .http import Request, Response, redirect
+from .security import decrypt, verify_password
+from .totp import matching_step
+
+MAX_EMAIL = 254
+MAX_PASSWORD = 1024
+SECOND_FACTOR_SECONDS = 5 * 60
+GENERIC_FAILURE = "Email or password is incorrect."
+
+
+def safe_next(target: str) -> str | None:
+    """Only a path on this portal: no scheme, no host, no protocol-relative or backslash tricks."""
+    if target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target and len(target) < 500:
+        return target
+    return None
+
+
+def landing_path(user: User) -> str:
+    return "/admin" if user.is_operator else "/app"
+
+
+def login_form(request: Request) -> Response:
+    next_path = safe_next(request.arg("next")) or ""
+    session = request.session
+    if session is not None and session.user is not None:
+        return redirect(next_path or landing_path(session.user))
+    request.app.sessions.ensure(request)
+    return request.app.render(request, "auth/login.html", next_path=next_path, email="", error=None)
+
+
+def _login_failed(request: Request, message: str, status: int, email: str, next_path: str) -> Response:
+    response = request.app.render(
+        request, "auth/login.html", status=status, next_path=next_path, email=email[:MAX_EMAIL], error=message
+    )
+    return response
+
+
+def login(request: Request) -> Response:
+    app = request.app
+    email = request.field("email").strip()
+    password = request.field("password")
+    next_path = safe_next(request.field("next")) or ""
+    if not email or not password:
+        return _login_failed(request, "Enter your email and password.", 422, email, next_path)
+    if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+        return _login_failed(request, GENERIC_FAILURE, 401, email, next_path)
+
+    keys = app.throttle.keys(email, request.remote_addr)
+    wait = app.throttle.retry_after(keys)
+    if wait:
+        response = _login_failed(
+            request, f"Too many sign-in attempts. Try again in {wait} seconds.", 429, email, next_path
+        )
+        response.set_header("Retry-After", str(wait))
+        return response
+
+    found = find_credentials(app.db, email)
+    if not verify_password(found[1] if found else None, password) or found is None:
+        app.throttle.record_failure(keys)
+        return _login_failed(request, GENERIC_FAILURE, 401, email, next_path)
+
+    app.throttle.record_success(email)
+    user = get_user(app.db, found[0])
+    assert user is not None
+    if request.session is not None:
+        app.sessions.end(request.session)
+    if user.totp_enabled:
+        app.sessions.start(request, pending_user_id=user.id)
+        return redirect("/login/2fa" + (f"?next={quote(next_path)}" if next_path else ""))
+    app.sessions.start(request, user_id=user.id)
+    return redirect(next_path or landing_path(user))
+
+
+def _pending_user_id(request: Request) -> int | None:
+    session = request.session
+    if session is None or session.pending_user_id is None:
+        return None
+    if request.app.config.clock() - session.created_at > SECOND_FACTOR_SECONDS:
+        return None
+    return session.pending_user_id
+
+
+def second_factor_form(request: Request) -> Response:
+    if _pending_user_id(request) is None:
+        return redirect("/login")
+    next_path = safe_next(request.arg("next")) or ""
+    return request.app.render(request, "auth/second_factor.html", next_path=next_path, error=None)
+
+
+def second_factor(request: Request) -> Response:
+    app = request.app
+    user_id = _pending_user_id(request)
+    if user_id is None:
+        return redirect("/login")
+    next_path = safe_next(request.field("next")) or ""
+    keys = {f"totp:{user_id}": app.config.login_account_free_failures}
+    wait = app.throttle.retry_after(keys)
+    if wait:
+        message = f"Too many attempts. Try again in {wait} seconds."
+        response = app.render(request, "auth/second_factor.html", status=429, next_path=next_path, error=message)
+        response.set_header("Retry-After", str(wait))
+        return response
+
+    row = app.db.one("SELECT totp_secret_encrypted, totp_last_step FROM users WHERE id = ?", (user_id,))
+    secret = decrypt(app.secret_key, row["totp_secret_encrypted"], purpose="totp")
+    step = matching_step(secret, request.field("code"), now=app.config.clock(), last_used_step=row["totp_last_step"])
+    accepted = False
+    if step is not None:
+        with app.db.transaction() as conn:
+            accepted = conn.execute(
+                "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", (step, user_id, step)
+            ).rowcount == 1
+    if not accepted:
+        app.throttle.record_failure(keys)
+        message = "That code is not valid. Enter the current code from your authenticator app."
+        return app.render(request, "auth/second_factor.html", status=401, next_path=next_path, error=message)
+
+    assert request.session is not None
+    app.sessions.end(request.session)
+    session = app.sessions.start(request, user_id=user_id)
+    assert session.user is not None
+    return redirect(next_path or landing_path(session.user))
+
+
+def logout(request: Request) -> Response:
+    response = redirect("/")
+    if request.session is not None:
+        request.app.sessions.end(request.session)
+        request.session = None
+    request.app.sessions.clear_cookie(request, response)
+    return response

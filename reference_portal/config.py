@@ -1,0 +1,60 @@
+"""Portal settings: one frozen value made once, from arguments or the environment."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@dataclass(frozen=True)
+class DemoPasswords:
+    developer: str = "developer-demo-pass"
+    viewer: str = "viewer-demo-pass"
+    admin: str = "admin-demo-pass"
+    totp_secret: str = DEMO_TOTP_SECRET
+
+    @classmethod
+    def from_env(cls) -> DemoPasswords:
+        return cls(
+            developer=os.environ.get("DPF_DEMO_DEVELOPER_PASSWORD", cls.developer),
+            viewer=os.environ.get("DPF_DEMO_VIEWER_PASSWORD", cls.viewer),
+            admin=os.environ.get("DPF_DEMO_ADMIN_PASSWORD", cls.admin),
+            totp_secret=os.environ.get("DPF_DEMO_TOTP_SECRET", cls.totp_secret),
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    database: str
+    # Encrypts secrets the portal must read again (TOTP seeds); None keeps a generated key beside the database.
+    secret_key: bytes | None = field(default=None, repr=False)
+    development: bool = True
+    demo_seed: bool = True
+    demo_passwords: DemoPasswords = field(default_factory=DemoPasswords, repr=False)
+    session_idle_seconds: int = 30 * 60
+    session_absolute_seconds: int = 12 * 60 * 60
+    max_body_bytes: int = 1024 * 1024
+    trust_proxy: bool = False
+    login_account_free_failures: int = 5
+    login_address_free_failures: int = 20
+    login_max_delay_seconds: int = 15 * 60
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Config:
+        env = os.environ
+        values: dict[str, object] = {
+            "database": env.get("DPF_PORTAL_DB", "portal.sqlite3"),
+            "development": env.get("DPF_PORTAL_DEVELOPMENT", "1") != "0",
+            "demo_seed": env.get("DPF_PORTAL_DEMO_SEED", "1") != "0",
+            "trust_proxy": env.get("DPF_PORTAL_TRUST_PROXY", "0") == "1",
+            "demo_passwords": DemoPasswords.from_env(),
+        }
+        if env.get("DPF_PORTAL_SECRET_KEY"):
+            values["secret_key"] = bytes.fromhex(env["DPF_PORTAL_SECRET_KEY"])
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,71 @@
+"""The developer dashboard, and the empty states of the areas later issues fill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .accounts import User
+from .db import Database
+from .http import Request, Response
+
+
+@dataclass(frozen=True)
+class QuickLink:
+    name: str
+    href: str
+    summary: str
+
+
+QUICK_LINKS = (
+    QuickLink("Applications", "/app/apps", "Register an application and get its client credentials."),
+    QuickLink("API keys", "/app/keys", "See, rotate and revoke your credentials."),
+    QuickLink("API products", "/app/products", "Find the APIs you can subscribe to."),
+    QuickLink("Sandbox", "/app/sandbox", "Try the APIs against test data."),
+    QuickLink("Docs", "/app/docs", "Read the endpoint reference and examples."),
+)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    label: str
+    done: bool
+    href: str
+
+
+def onboarding_checklist(db: Database, user: User) -> list[ChecklistItem]:
+    org = (user.organisation_id,)
+    has_app = db.scalar("SELECT EXISTS (SELECT 1 FROM applications WHERE organisation_id = ?)", org)
+    has_call = db.scalar(
+        "SELECT EXISTS (SELECT 1 FROM api_calls c JOIN applications a ON a.id = c.application_id"
+        " WHERE a.organisation_id = ?)",
+        org,
+    )
+    has_webhook = db.scalar("SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE organisation_id = ?)", org)
+    return [
+        ChecklistItem("Create an application", bool(has_app), "/app/apps"),
+        ChecklistItem("Make your first API call", bool(has_call), "/app/docs"),
+        ChecklistItem("Configure a webhook", bool(has_webhook), "/app/webhooks"),
+        ChecklistItem("Turn on two-factor authentication", user.totp_enabled, "/app/security/2fa"),
+    ]
+
+
+def index(request: Request) -> Response:
+    assert request.session is not None and request.session.user is not None
+    user = request.session.user
+    return request.app.render(
+        request,
+        "dashboard/index.html",
+        quick_links=QUICK_LINKS,
+        checklist=onboarding_checklist(request.app.db, user),
+    )
+
+
+def empty_area(title: str, empty_message: str, intro: str) -> Callable[[Request], Response]:
+    """A page of an area that has no content yet: its heading, what it is for, and an honest empty state."""
+
+    def page(request: Request) -> Response:
+        return request.app.render(request, "dashboard/empty_area.html", title=title, intro=intro, empty=empty_message)
+
+    page.__name__ = f"empty_area_{title.lower().replace(' ', '_')}"
+    return page

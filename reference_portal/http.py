@@ -1,0 +1,260 @@
+"""Request, response and HTTP errors: the portal's HTTP layer, standard library only."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any, Iterable
+from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIEnvironment
+
+    from .app import Portal
+    from .sessions import Session
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class HTTPError(Exception):
+    """An HTTP error that is also an answer: the application renders it as a page."""
+
+    status: int = 500
+    title: str = "Something went wrong"
+    description: str = "The portal could not complete your request."
+
+    def __init__(self, description: str | None = None, *, headers: Iterable[tuple[str, str]] = ()):
+        super().__init__(description or self.description)
+        if description:
+            self.description = description
+        self.headers = list(headers)
+
+
+class BadRequest(HTTPError):
+    status, title = 400, "Bad request"
+    description = "The request could not be understood."
+
+
+class Forbidden(HTTPError):
+    status, title = 403, "Forbidden"
+    description = "You are not allowed to do that."
+
+
+class NotFound(HTTPError):
+    status, title = 404, "Page not found"
+    description = "There is no page at this address."
+
+
+class MethodNotAllowed(HTTPError):
+    status, title = 405, "Method not allowed"
+    description = "This address does not accept that method."
+
+    def __init__(self, allowed: Iterable[str]):
+        self.allowed = sorted(set(allowed))
+        super().__init__(headers=[("Allow", ", ".join(self.allowed))])
+
+
+class PayloadTooLarge(HTTPError):
+    status, title = 413, "Request too large"
+    description = "The request body is larger than the portal accepts."
+
+
+class TooManyRequests(HTTPError):
+    status, title = 429, "Too many requests"
+    description = "Too many attempts. Wait a little and try again."
+
+    def __init__(self, retry_after: int, description: str | None = None):
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(description, headers=[("Retry-After", str(self.retry_after))])
+
+
+class ServiceUnavailable(HTTPError):
+    status, title = 503, "Portal busy"
+    description = "The portal is busy. Try again in a moment."
+
+    def __init__(self, description: str | None = None):
+        super().__init__(description, headers=[("Retry-After", "2")])
+
+
+class InternalServerError(HTTPError):
+    status, title = 500, "Something went wrong"
+    description = "The portal hit an unexpected error. It has been logged; please try again."
+
+
+class Request:
+    """One incoming request: method, path, query, headers, cookies and a size-limited form body."""
+
+    def __init__(self, environ: WSGIEnvironment, app: Portal, *, max_body_bytes: int, trust_proxy: bool = False):
+        self.environ = environ
+        self.app = app
+        self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
+        self.path: str = _decode_path(environ.get("PATH_INFO", "") or "/")
+        self.query_string: str = environ.get("QUERY_STRING", "")
+        self.max_body_bytes = max_body_bytes
+        self.trust_proxy = trust_proxy
+        self.session: Session | None = None
+        self._form: dict[str, list[str]] | None = None
+        self._cookies: dict[str, str] | None = None
+
+    @property
+    def query(self) -> dict[str, list[str]]:
+        return parse_qs(self.query_string, keep_blank_values=True)
+
+    def arg(self, name: str, default: str = "") -> str:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def header(self, name: str, default: str = "") -> str:
+        key = name.upper().replace("-", "_")
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            return self.environ.get(key, default) or default
+        return self.environ.get(f"HTTP_{key}", default)
+
+    @property
+    def scheme(self) -> str:
+        forwarded = self.header("X-Forwarded-Proto").split(",")[0].strip().lower()
+        if self.trust_proxy and forwarded in ("http", "https"):
+            return forwarded
+        return self.environ.get("wsgi.url_scheme", "http")
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme == "https"
+
+    @property
+    def remote_addr(self) -> str:
+        if self.trust_proxy:
+            forwarded = self.header("X-Forwarded-For").split(",")[0].strip()
+            if forwarded:
+                return forwarded
+        return self.environ.get("REMOTE_ADDR", "") or "unknown"
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        if self._cookies is None:
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(self.header("Cookie"))
+            except CookieError:
+                jar = SimpleCookie()
+            self._cookies = {name: morsel.value for name, morsel in jar.items()}
+        return self._cookies
+
+    def read_body(self) -> bytes:
+        """Read the body, refusing more than max_body_bytes whatever Content-Length claims."""
+        raw_length = self.header("Content-Length")
+        if not raw_length:
+            return b""
+        try:
+            length = int(raw_length)
+        except ValueError:
+            raise BadRequest("The Content-Length header is not a number.") from None
+        if length < 0:
+            raise BadRequest("The Content-Length header is negative.")
+        if length > self.max_body_bytes:
+            raise PayloadTooLarge()
+        body = self.environ["wsgi.input"].read(length)
+        if len(body) != length:
+            raise BadRequest("The request body ended early.")
+        return body
+
+    @property
+    def form(self) -> dict[str, list[str]]:
+        if self._form is None:
+            self._form = self._parse_form() if self.method == "POST" else {}
+        return self._form
+
+    def _parse_form(self) -> dict[str, list[str]]:
+        body = self.read_body()
+        content_type = self.header("Content-Type").split(";")[0].strip().lower()
+        if not body and not content_type:
+            return {}
+        if content_type != FORM_TYPE:
+            raise BadRequest("Forms must be sent as application/x-www-form-urlencoded.")
+        try:
+            text = body.decode("utf-8")
+            return parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=200)
+        except (UnicodeDecodeError, ValueError):
+            raise BadRequest("The form could not be read.") from None
+
+    def field(self, name: str, default: str = "") -> str:
+        """One form field; a field sent twice is a malformed form."""
+        values = self.form.get(name)
+        if not values:
+            return default
+        if len(values) > 1:
+            raise BadRequest(f"The field {name!r} was sent more than once.")
+        return values[0]
+
+    @property
+    def full_path(self) -> str:
+        return self.path + (f"?{self.query_string}" if self.query_string else "")
+
+
+def _decode_path(raw: str) -> str:
+    # PEP 3333 hands PATH_INFO over as latin-1 decoded bytes.
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise BadRequest("The address is not valid UTF-8.") from None
+
+
+@dataclass
+class Response:
+    body: bytes | str = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+    def set_header(self, name: str, value: str) -> None:
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != name.lower()]
+        self.headers.append((name, value))
+
+    def get_header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+    def set_cookie(
+        self,
+        name: str,
+        value: str,
+        *,
+        secure: bool,
+        max_age: int | None = None,
+        http_only: bool = True,
+        same_site: str = "Lax",
+    ) -> None:
+        parts = [f"{name}={value}", "Path=/", f"SameSite={same_site}"]
+        if max_age is not None:
+            parts.append(f"Max-Age={max_age}")
+        if http_only:
+            parts.append("HttpOnly")
+        if secure:
+            parts.append("Secure")
+        self.headers.append(("Set-Cookie", "; ".join(parts)))
+
+    def delete_cookie(self, name: str, *, secure: bool) -> None:
+        self.set_cookie(name, "", secure=secure, max_age=0)
+
+    @property
+    def status_line(self) -> str:
+        return f"{self.status} {HTTPStatus(self.status).phrase}"
+
+    def encoded_body(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+    def wsgi_headers(self, body: bytes) -> list[tuple[str, str]]:
+        headers = [("Content-Type", self.content_type), ("Content-Length", str(len(body)))]
+        return headers + self.headers
+
+
+def redirect(location: str, status: int = 303) -> Response:
+    return Response(status=status, headers=[("Location", location)], content_type="text/plain; charset=utf-8")
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(json.dumps(data), status=status, content_type="application/json")

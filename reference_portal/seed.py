@@ -1,0 +1,70 @@
+"""The deterministic demo seed: the same organisation, people and accounts on every fresh database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from faker import Faker
+
+from .config import Config
+from .db import Database
+from .security import encrypt, hash_password
+
+FAKER_SEED = 20261128
+ORGANISATION = "Acme Payments"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    role: str
+    password_kind: str  # which of the configured demo passwords it uses
+    organisation_role: str | None = None
+    totp: bool = False
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("dev@example.com", "developer", "developer", "admin"),
+    DemoAccount("dev-2fa@example.com", "developer", "developer", "member", totp=True),
+    DemoAccount("dev-setup@example.com", "developer", "developer", "member"),
+    DemoAccount("viewer@example.com", "viewer", "viewer"),
+    DemoAccount("admin@example.com", "operator", "admin"),
+)
+
+
+@lru_cache(maxsize=8)
+def _password_hash(password: str) -> str:
+    # argon2 is slow on purpose; one hash per password per process keeps test databases cheap to make.
+    return hash_password(password)
+
+
+def seed_demo(db: Database, config: Config, secret_key: bytes) -> None:
+    """Insert the demo data unless it is already there."""
+    if db.scalar("SELECT COUNT(*) FROM users"):
+        return
+    fake = Faker("en_GB")
+    fake.seed_instance(FAKER_SEED)
+    now = config.clock()
+    passwords = config.demo_passwords
+    with db.transaction() as conn:
+        org_id = conn.execute("INSERT INTO organisations (name) VALUES (?)", (ORGANISATION,)).lastrowid
+        for account in DEMO_ACCOUNTS:
+            totp_secret = (
+                encrypt(secret_key, passwords.totp_secret, purpose="totp") if account.totp else None
+            )
+            conn.execute(
+                "INSERT INTO users (email, name, password_hash, role, organisation_id, organisation_role,"
+                " totp_secret_encrypted, totp_enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    account.email,
+                    fake.name(),
+                    _password_hash(getattr(passwords, account.password_kind)),
+                    account.role,
+                    org_id if account.role == "developer" else None,
+                    account.organisation_role,
+                    totp_secret,
+                    int(account.totp),
+                    now,
+                ),
+            )

@@ -1,0 +1,5 @@
+"""`reference_portal.wsgi:app` for any WSGI server, configured from DPF_PORTAL_* environment variables."""
+
+from .app import create_app
+
+app = create_app()
