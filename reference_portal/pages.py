@@ -31,7 +31,7 @@ def healthz(request: Request) -> Response:
 def static(request: Request, name: str) -> Response:
     if not _STATIC_NAME.match(name):
         raise NotFound()
-    entry = resources.files(__package__).joinpath("static", name)
+    entry = resources.files(__package__).joinpath("static").joinpath(name)
     if not entry.is_file():
         raise NotFound()
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -1,0 +1,36 @@
+"""DPF-01 Developer login: /login -> /app. The one flow that drives the sign-in form itself."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from playbooks.pages import Dashboard, LoginPage, at_path
+
+FLOW_ID = "DPF-01"
+
+
+@pytest.mark.dpf(FLOW_ID)
+def test_developer_login(flow, open_page, developer):
+    page = open_page()  # signed out
+    login = LoginPage(page)
+
+    with flow.step("Open login route."):
+        response = page.goto("/login")
+        assert response is not None and response.ok, f"GET /login answered HTTP {response and response.status}"
+        expect(login.heading).to_be_visible()
+
+    with flow.step("Authenticate with developer account."):
+        login.sign_in(developer.email, developer.password)
+
+    with flow.step("Confirm redirect to dashboard."):
+        expect(page).to_have_url(at_path("/app"))
+
+    with flow.expected_result("developer workspace opens successfully."):
+        dashboard = Dashboard(page)
+        expect(dashboard.heading).to_be_visible()
+        expect(page.get_by_test_id("account-email")).to_have_text(developer.email, ignore_case=True)
+        reloaded = page.reload()
+        assert reloaded is not None and reloaded.status == 200, "the dashboard does not load again on reload"
+        expect(page).to_have_url(at_path("/app"))
+        expect(dashboard.heading).to_be_visible()
