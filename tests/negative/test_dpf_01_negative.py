@@ -1,0 +1,16 @@
+"""DPF-01 must fail when signing in does not open the developer workspace."""
+
+from reference_portal import auth
+from reference_portal.sessions import SessionStore
+
+
+def test_fails_when_sign_in_lands_somewhere_else(monkeypatch, start_portal, run_playbook):
+    monkeypatch.setattr(auth, "landing_path", lambda user: "/")
+    outcome = run_playbook("DPF-01", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_session_cookie_is_never_sent(monkeypatch, start_portal, run_playbook):
+    monkeypatch.setattr(SessionStore, "write_cookie", lambda self, request, response: None)
+    outcome = run_playbook("DPF-01", start_portal())
+    assert outcome.outcome == "failed", str(outcome)

@@ -1,0 +1,20 @@
+"""DPF-02 must fail when a non-developer gets in, or when access denied is not an HTTP 403."""
+
+from reference_portal import pages
+from reference_portal.accounts import User
+
+
+def test_fails_when_viewers_are_treated_as_developers(monkeypatch, start_portal, run_playbook):
+    monkeypatch.setattr(User, "is_developer", property(lambda user: user.role in ("developer", "viewer")))
+    outcome = run_playbook("DPF-02", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_access_denied_answers_200(start_portal, run_playbook, replace_route_endpoint):
+    def forbidden_with_200(request):
+        response = pages.forbidden(request)
+        response.status = 200
+        return response
+
+    outcome = run_playbook("DPF-02", start_portal(routes=replace_route_endpoint("/forbidden", forbidden_with_200)))
+    assert outcome.outcome == "failed", str(outcome)
