@@ -1,7 +1,8 @@
+# Each plugin after the ones it imports, so pytest can rewrite the asserts of all of them.
 pytest_plugins = [
-    "fixtures.evidence",
-    "fixtures.target",
     "fixtures.personas",
+    "fixtures.target",
+    "fixtures.evidence",
     "fixtures.signin",
     "fixtures.flow",
     "fixtures.browser",
