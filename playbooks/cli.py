@@ -214,6 +214,7 @@ def make_html_report(out: Path) -> bool:
     if command is None:
         print(f"dpf report: the Allure command line is not installed (npm ci); the results are in {results}")
         return False
+    shutil.rmtree(html, ignore_errors=True)  # a report of the last run only, with no pages left from older ones
     done = subprocess.run(
         [*command, "generate", str(results), "--output", str(html), "--config", str(PROJECT_ROOT / "allurerc.json")],
         cwd=PROJECT_ROOT,
