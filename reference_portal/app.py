@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from .config import Config
 from .db import Database
 from .http import (
+    BadRequest,
     Forbidden,
     HTTPError,
     InternalServerError,
@@ -89,6 +90,8 @@ class Portal:
         return [b"" if request.method == "HEAD" else body]
 
     def handle(self, request: Request) -> Response:
+        if not request.path_is_valid:
+            raise BadRequest("The address is not valid UTF-8.")
         rule, params = self.router.match(request.method, request.path)
         request.session = self.sessions.load(request)
         refusal = self.authorise(rule, request)

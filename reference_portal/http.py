@@ -90,7 +90,7 @@ class Request:
         self.environ = environ
         self.app = app
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
-        self.path: str = _decode_path(environ.get("PATH_INFO", "") or "/")
+        self.path, self.path_is_valid = _decode_path(environ.get("PATH_INFO", "") or "/")
         self.query_string: str = environ.get("QUERY_STRING", "")
         self.max_body_bytes = max_body_bytes
         self.trust_proxy = trust_proxy
@@ -193,12 +193,12 @@ class Request:
         return self.path + (f"?{self.query_string}" if self.query_string else "")
 
 
-def _decode_path(raw: str) -> str:
-    # PEP 3333 hands PATH_INFO over as latin-1 decoded bytes.
+def _decode_path(raw: str) -> tuple[str, bool]:
+    """PEP 3333 hands PATH_INFO over as latin-1 decoded bytes; the address must be UTF-8."""
     try:
-        return raw.encode("latin-1").decode("utf-8")
+        return raw.encode("latin-1").decode("utf-8"), True
     except (UnicodeEncodeError, UnicodeDecodeError):
-        raise BadRequest("The address is not valid UTF-8.") from None
+        return "/", False
 
 
 @dataclass
