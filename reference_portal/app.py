@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 import os
 import secrets
 import sqlite3
@@ -67,6 +68,7 @@ class Portal:
         self.templates = Environment(
             loader=PackageLoader(__package__), autoescape=True, undefined=StrictUndefined, auto_reload=False
         )
+        self.templates.filters["when"] = format_time
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ, self, max_body_bytes=self.config.max_body_bytes, trust_proxy=self.config.trust_proxy)
@@ -93,6 +95,7 @@ class Portal:
         if not request.path_is_valid:
             raise BadRequest("The address is not valid UTF-8.")
         rule, params = self.router.match(request.method, request.path)
+        request.route = rule.pattern
         request.session = self.sessions.load(request)
         refusal = self.authorise(rule, request)
         if refusal is not None:
@@ -151,6 +154,12 @@ class Portal:
             response.set_header("Strict-Transport-Security", "max-age=31536000")
         if request.session is not None and not response.get_header("Cache-Control"):
             response.set_header("Cache-Control", "no-store")
+
+
+def format_time(timestamp: float | None) -> str:
+    if timestamp is None:
+        return "never"
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _key_beside(database: str) -> bytes:

@@ -95,6 +95,7 @@ class Request:
         self.max_body_bytes = max_body_bytes
         self.trust_proxy = trust_proxy
         self.session: Session | None = None
+        self.route: str = ""  # the matched route's pattern, e.g. /api/v1/payments/<payment_id>
         self._form: dict[str, list[str]] | None = None
         self._cookies: dict[str, str] | None = None
 
@@ -178,6 +179,17 @@ class Request:
             return parse_qs(text, keep_blank_values=True, strict_parsing=bool(text), max_num_fields=200)
         except (UnicodeDecodeError, ValueError):
             raise BadRequest("The form could not be read.") from None
+
+    def json(self) -> Any:
+        """The body as JSON; BadRequest when it is not JSON or not declared as JSON."""
+        content_type = self.header("Content-Type").split(";")[0].strip().lower()
+        body = self.read_body()
+        if content_type != "application/json":
+            raise BadRequest("Send the body as application/json.")
+        try:
+            return json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise BadRequest("The body is not valid JSON.") from None
 
     def field(self, name: str, default: str = "") -> str:
         """One form field; a field sent twice is a malformed form."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from . import auth, dashboard, pages
+from . import applications, auth, dashboard, keys, oauth, pages, products_api
 from .routing import Access, Rule
 
 D = Access.DEVELOPER
+API = {"csrf": False}  # authenticated by client credentials or bearer tokens, never by cookies
 
 ROUTES = [
     Rule("GET", "/", pages.landing),
@@ -18,15 +19,22 @@ ROUTES = [
     Rule("POST", "/login/2fa", auth.second_factor),
     Rule("POST", "/logout", auth.logout),
     Rule("GET", "/app", dashboard.index, D),
-    Rule(
-        "GET",
-        "/app/apps",
-        dashboard.empty_area(
-            "Applications", "No applications yet.", "Applications hold the client credentials your code uses."
-        ),
-        D,
-    ),
-    Rule("GET", "/app/keys", dashboard.empty_area("API keys", "No API keys yet.", "Credentials of your applications."), D),
+    # Applications and their credentials
+    Rule("GET", "/app/apps", applications.list_applications, D),
+    Rule("GET", "/app/apps/new", applications.new_application, D),
+    Rule("POST", "/app/apps", applications.create_application, D),
+    Rule("GET", "/app/apps/<int:application_id>", applications.show_application, D),
+    Rule("POST", "/app/apps/<int:application_id>", applications.update_application, D),
+    Rule("GET", "/app/apps/<int:application_id>/delete", applications.confirm_delete, D),
+    Rule("POST", "/app/apps/<int:application_id>/delete", applications.delete_application, D),
+    Rule("GET", "/app/keys", keys.list_keys, D),
+    Rule("POST", "/app/keys/policy", keys.set_policy, D),
+    Rule("POST", "/app/keys/<int:credential_id>/rotate", keys.rotate, D),
+    Rule("POST", "/app/keys/<int:credential_id>/deactivate", keys.deactivate, D),
+    Rule("POST", "/app/keys/<int:credential_id>/reactivate", keys.reactivate, D),
+    Rule("GET", "/app/keys/<int:credential_id>/revoke", keys.confirm_revoke, D),
+    Rule("POST", "/app/keys/<int:credential_id>/revoke", keys.revoke, D),
+    # Areas still to come
     Rule(
         "GET",
         "/app/products",
@@ -60,4 +68,11 @@ ROUTES = [
         D,
     ),
     Rule("GET", "/admin", pages.operator_home, Access.OPERATOR),
+    # The public API
+    Rule("POST", "/oauth/token", oauth.token, **API),
+    Rule("POST", "/api/v1/payments", products_api.create_payment, **API),
+    Rule("GET", "/api/v1/payments", products_api.list_payments, **API),
+    Rule("GET", "/api/v1/payments/<payment_id>", products_api.get_payment, **API),
+    Rule("GET", "/api/v1/accounts/balances", products_api.balances, **API),
+    Rule("GET", "/api/v1/fx/quotes", products_api.quote, **API),
 ]

@@ -37,22 +37,7 @@ CREATE TABLE login_throttle (
     blocked_until REAL NOT NULL
 );
 
--- Filled by the applications, usage and webhooks areas; the dashboard's onboarding checklist reads them.
-CREATE TABLE applications (
-    id INTEGER PRIMARY KEY,
-    organisation_id INTEGER NOT NULL REFERENCES organisations(id),
-    name TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    UNIQUE (organisation_id, name)
-);
-
-CREATE TABLE api_calls (
-    id INTEGER PRIMARY KEY,
-    application_id INTEGER NOT NULL REFERENCES applications(id),
-    status INTEGER NOT NULL,
-    called_at REAL NOT NULL
-);
-
+-- Filled by the webhooks area; the dashboard's onboarding checklist reads it.
 CREATE TABLE webhook_endpoints (
     id INTEGER PRIMARY KEY,
     organisation_id INTEGER NOT NULL REFERENCES organisations(id),

@@ -1,0 +1,104 @@
+"""The API keys page: each application's credential, its rotation, deactivation and revocation."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from . import credentials
+from .applications import one_time_secret
+from .http import BadRequest, Forbidden, NotFound, Request, Response, redirect
+
+
+def _user(request: Request):  # type: ignore[no-untyped-def]
+    assert request.session is not None and request.session.user is not None
+    return request.session.user
+
+
+def find_credential(request: Request, credential_id: int) -> sqlite3.Row:
+    row = request.app.db.one(
+        "SELECT c.*, a.name AS application_name, a.environment, a.organisation_id FROM credentials c"
+        " JOIN applications a ON a.id = c.application_id WHERE c.id = ? AND a.organisation_id = ?",
+        (credential_id, _user(request).organisation_id),
+    )
+    if row is None:
+        raise NotFound("There is no such credential in your organisation.")
+    return row
+
+
+def list_keys(request: Request) -> Response:
+    user = _user(request)
+    rows = request.app.db.query(
+        "SELECT c.*, a.name AS application_name, a.environment FROM credentials c"
+        " JOIN applications a ON a.id = c.application_id WHERE a.organisation_id = ? ORDER BY a.created_at, a.id",
+        (user.organisation_id,),
+    )
+    grace = request.app.db.scalar(
+        "SELECT rotation_grace_seconds FROM organisations WHERE id = ?", (user.organisation_id,)
+    )
+    return request.app.render(
+        request,
+        "keys/list.html",
+        credentials=rows,
+        grace=grace,
+        grace_choices=credentials.ROTATION_GRACE_CHOICES,
+        now=request.app.config.clock(),
+        can_set_policy=user.organisation_role == "admin",
+    )
+
+
+def set_policy(request: Request) -> Response:
+    user = _user(request)
+    if user.organisation_role != "admin":
+        raise Forbidden("Only an organisation admin can change the rotation policy.")
+    try:
+        grace = int(request.field("rotation_grace_seconds"))
+    except ValueError:
+        raise BadRequest("Choose one of the offered rotation policies.") from None
+    if grace not in credentials.ROTATION_GRACE_CHOICES:
+        raise BadRequest("Choose one of the offered rotation policies.")
+    with request.app.db.transaction() as conn:
+        conn.execute("UPDATE organisations SET rotation_grace_seconds = ? WHERE id = ?", (grace, user.organisation_id))
+    return redirect("/app/keys")
+
+
+def rotate(request: Request, credential_id: int) -> Response:
+    row = find_credential(request, credential_id)
+    if row["state"] != "active":
+        raise BadRequest("Only an active credential can be rotated. Reactivate it first.")
+    app = request.app
+    with app.db.transaction() as conn:
+        grace = conn.execute(
+            "SELECT rotation_grace_seconds FROM organisations WHERE id = ?", (row["organisation_id"],)
+        ).fetchone()[0]
+        secret = credentials.rotate(conn, credential_id, row["environment"], grace, app.config.clock())
+    return one_time_secret(
+        request, title="Client secret rotated", application_name=row["application_name"], client_id=row["client_id"],
+        secret=secret,
+    )
+
+
+def _change_state(request: Request, credential_id: int, allowed_from: tuple[str, ...], state: str) -> Response:
+    row = find_credential(request, credential_id)
+    if row["state"] not in allowed_from:
+        raise BadRequest(f"A {row['state']} credential cannot be made {state}.")
+    with request.app.db.transaction() as conn:
+        credentials.set_state(conn, credential_id, state)
+    return redirect("/app/keys")
+
+
+def deactivate(request: Request, credential_id: int) -> Response:
+    return _change_state(request, credential_id, ("active",), "deactivated")
+
+
+def reactivate(request: Request, credential_id: int) -> Response:
+    return _change_state(request, credential_id, ("deactivated",), "active")
+
+
+def confirm_revoke(request: Request, credential_id: int) -> Response:
+    return request.app.render(request, "keys/confirm_revoke.html", credential=find_credential(request, credential_id))
+
+
+def revoke(request: Request, credential_id: int) -> Response:
+    if request.field("confirm") != "revoke":
+        raise BadRequest("Revoking is permanent and needs confirming.")
+    return _change_state(request, credential_id, ("active", "deactivated"), "revoked")
