@@ -4,6 +4,8 @@ pytest_plugins = [
     "fixtures.target",
     "fixtures.evidence",
     "fixtures.signin",
+    "fixtures.vault",
+    "fixtures.portal",
     "fixtures.flow",
     "fixtures.browser",
     "fixtures.selection",

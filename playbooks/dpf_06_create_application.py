@@ -1,7 +1,64 @@
-"""DPF-06 Create application (/app/apps): not executable yet (issue #3).
+"""DPF-06 Create application: the form creates an app and shows its credentials exactly once."""
 
-`dpf list` shows it as pending and `dpf run DPF-06` reports it as not run, never as passed.
-"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
+
+from playbooks.api_calls import request_token
+from playbooks.pages import ApplicationForm, ApplicationsPage, SecretDialog, at_path
 
 FLOW_ID = "DPF-06"
-PENDING = "issue #3"
+SANDBOX_SECRET = re.compile(r"^cs_test_[A-Za-z0-9_-]{43}$")
+CALLBACK = "https://partner.example/oauth/callback"
+
+
+@pytest.mark.dpf(FLOW_ID)
+def test_create_application(flow, open_page, developer, applications, vault, api, secret_on_screen):
+    name = applications.unique_name()
+    applications.will_remove(name)
+    page = open_page(developer)
+    form = ApplicationForm(page)
+    dialog = SecretDialog(page)
+
+    with flow.step("Click create app."):
+        page.goto("/app/apps")
+        ApplicationsPage(page).create.click()
+        expect(page.get_by_role("heading", level=1, name="Create application")).to_be_visible()
+
+    with flow.step("Enter app name and callback URL."):
+        form.name.fill(name)
+        form.callback_urls.fill(CALLBACK)
+        form.environment("Sandbox").check()
+
+    with flow.step("Submit and capture one-time secret dialog."):
+        with secret_on_screen(page):
+            with page.expect_response(lambda r: r.request.method == "POST" and at_path("/app/apps").match(r.url)) as created:
+                form.create.click()
+            expect(dialog.root).to_be_visible()
+            client_id = dialog.client_id.inner_text().strip()
+            vault.put(f"{client_id}.client_secret", dialog.secret.inner_text().strip())
+            flow.capture("One-time secret dialog (secret masked)")
+            dialog.done.click()
+            expect(page).not_to_have_url(at_path("/app/apps"))
+
+    with flow.expected_result("app is created and credentials are shown once."):
+        secret = vault.get(f"{client_id}.client_secret")
+        assert SANDBOX_SECRET.match(secret), "the client secret does not have the sandbox format cs_test_<256 bits>"
+        assert "no-store" in created.value.headers.get("cache-control", ""), "the secret page may be cached"
+        token = request_token(api, client_id, secret)
+        assert token.status_code == 200, f"the new credentials were refused at /oauth/token: HTTP {token.status_code}"
+        assert token.json()["token_type"].lower() == "bearer"
+        try:
+            page.go_back()  # to the answer that showed the secret
+        except PlaywrightError as error:  # the browser may not show it again at all: the answer was not stored
+            assert "ERR_CACHE_MISS" in str(error), f"going back failed: {error}"
+        assert secret not in page.content(), "going back shows the client secret again"
+        for path in ("/app/apps", "/app/keys"):
+            page.goto(path)
+            assert secret not in page.content(), f"{path} shows the client secret again"
+        page.goto("/app/apps")
+        expect(ApplicationsPage(page).row(name).get_by_test_id("client-id")).to_have_text(client_id)

@@ -42,3 +42,65 @@ class Dashboard:
 
     def quick_link(self, name: str) -> Locator:
         return self.quick_links.get_by_role("link", name=name, exact=True)
+
+
+class ApplicationsPage:
+    def __init__(self, page: Page):
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name="Applications", exact=True)
+        self.create = page.get_by_role("link", name="Create application", exact=True)
+        self.rows = page.get_by_test_id("application-row")
+
+    def row(self, name: str) -> Locator:
+        return self.rows.filter(has=self.page.get_by_role("link", name=name, exact=True))
+
+
+class ApplicationForm:
+    """The create form at /app/apps/new and the edit form on an application's page."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.name = page.get_by_label("Application name")
+        self.callback_urls = page.get_by_label("Callback URLs")
+        self.description = page.get_by_label("Description")
+        self.create = page.get_by_role("button", name="Create", exact=True)
+        self.save = page.get_by_role("button", name="Save changes", exact=True)
+        self.saved = page.get_by_test_id("saved")
+
+    def environment(self, name: str) -> Locator:
+        return self.page.get_by_role("radio", name=name, exact=True)
+
+    def error_for(self, field: str) -> Locator:
+        return self.page.get_by_test_id(f"field-error-{field}")
+
+
+class SecretDialog:
+    """The one-time dialog that shows a client ID and secret after create or rotate."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.root = page.get_by_role("dialog")
+        self.client_id = self.root.get_by_test_id("client-id")
+        self.secret = self.root.get_by_test_id("one-time-secret")
+        self.copy_client_id = self.root.get_by_role("button", name="Copy client ID")
+        self.copy_secret = self.root.get_by_role("button", name="Copy client secret")
+        self.done = self.root.get_by_role("link", name="Done")
+
+
+class KeysPage:
+    def __init__(self, page: Page):
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name="API keys", exact=True)
+        self.rows = page.get_by_test_id("key-row")
+        self.policy = page.get_by_test_id("rotation-policy")
+
+    def row(self, client_id: str) -> Locator:
+        return self.page.locator(f'[data-testid="key-row"][data-client-id="{client_id}"]')
+
+    def state(self, client_id: str) -> Locator:
+        return self.row(client_id).get_by_test_id("key-state")
+
+    def action(self, client_id: str, name: str) -> Locator:
+        """A row's action: Rotate secret, Deactivate, Reactivate or Revoke."""
+        row = self.row(client_id)
+        return row.get_by_role("button", name=name).or_(row.get_by_role("link", name=name))

@@ -31,7 +31,7 @@ def test_list_prints_all_34_flows(capsys):
     out = capsys.readouterr().out
     for flow in catalog.flows():
         assert f"{flow.id}  {flow.group.letter}" in out
-    assert "executable" in out and "pending (issue #3)" in out
+    assert "executable" in out and "pending (issue #4)" in out
 
 
 def test_list_by_group(capsys):
@@ -57,9 +57,9 @@ def test_an_unknown_id_lists_the_valid_ones(capsys):
 
 def test_a_pending_flow_is_reported_as_not_run_and_fails_the_run(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
-    assert main(["run", "DPF-05", "--no-report"]) == 1
+    assert main(["run", "DPF-13", "--no-report"]) == 1
     out = capsys.readouterr().out
-    assert "DPF-05  not run" in out and "issue #3" in out
+    assert "DPF-13  not run" in out and "issue #4" in out
 
 
 def test_pytest_refuses_an_unknown_flow_id():
