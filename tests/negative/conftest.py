@@ -13,6 +13,7 @@ from typing import Callable, Iterator
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
+import reference_portal
 from reference_portal import Config, Portal
 from reference_portal.routes import ROUTES
 from reference_portal.routing import Rule
@@ -112,6 +113,18 @@ def run_playbooks(tmp_path: Path) -> Callable[[list[str], RunningPortal], dict[s
 @pytest.fixture
 def run_playbook(run_playbooks) -> Callable[[str, RunningPortal], PlaybookOutcome]:  # type: ignore[no-untyped-def]
     return lambda flow_id, portal: run_playbooks([flow_id], portal)[flow_id]
+
+
+def template_with(name: str, old: str, new: str) -> dict[str, str]:
+    """A portal template with one piece of its real source replaced: a fault as small as it can be."""
+    source = (Path(reference_portal.__file__).parent / "templates" / name).read_text(encoding="utf-8")
+    assert old in source, f"{name} no longer contains {old!r}: update this fault"
+    return {name: source.replace(old, new)}
+
+
+@pytest.fixture
+def patched_template() -> Callable[[str, str, str], dict[str, str]]:
+    return template_with
 
 
 @pytest.fixture

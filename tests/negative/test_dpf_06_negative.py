@@ -1,0 +1,28 @@
+"""DPF-06 must fail when the secret shown is not the one that works, or when the page showing it may be cached."""
+
+from reference_portal import applications, credentials
+
+
+def test_fails_when_the_secret_shown_does_not_work(monkeypatch, start_portal, run_playbook):
+    issue = credentials.issue
+
+    def issue_and_show_another(conn, application_id, environment, now):
+        client_id, _ = issue(conn, application_id, environment, now)
+        return client_id, credentials.new_client_secret(environment)
+
+    monkeypatch.setattr(credentials, "issue", issue_and_show_another)
+    outcome = run_playbook("DPF-06", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_secret_page_may_be_cached(monkeypatch, start_portal, run_playbook):
+    one_time_secret = applications.one_time_secret
+
+    def cacheable(request, **values):
+        response = one_time_secret(request, **values)
+        response.set_header("Cache-Control", "private, max-age=600")
+        return response
+
+    monkeypatch.setattr(applications, "one_time_secret", cacheable)
+    outcome = run_playbook("DPF-06", start_portal())
+    assert outcome.outcome == "failed", str(outcome)

@@ -1,0 +1,14 @@
+"""DPF-07 must fail when a new application is missing from the list or shows the wrong status."""
+
+import pytest
+
+FAULTS = {
+    "newest-app-missing": ("{% for app in applications %}", "{% for app in applications[:-1] %}"),
+    "status-wrong": ('<td data-testid="status">{{ app.status }}</td>', '<td data-testid="status">disabled</td>'),
+}
+
+
+@pytest.mark.parametrize("old, new", FAULTS.values(), ids=FAULTS.keys())
+def test_fails_when_the_new_app_is_not_listed_as_active(old, new, start_portal, run_playbook, patched_template):
+    outcome = run_playbook("DPF-07", start_portal(templates=patched_template("apps/list.html", old, new)))
+    assert outcome.outcome == "failed", str(outcome)

@@ -1,0 +1,16 @@
+"""DPF-09 must fail when the keys page hides a credential or misstates its state."""
+
+import pytest
+
+FAULTS = {
+    "state-unknown": ('data-state="{{ c.state }}"', 'data-state="unknown"'),
+    "newest-key-missing": ("{% for c in credentials %}", "{% for c in credentials[:-1] %}"),
+    "client-id-garbled": ('<td><code data-testid="client-id">{{ c.client_id }}</code></td>',
+                          '<td><code data-testid="client-id">{{ c.client_id[3:] }}</code></td>'),
+}
+
+
+@pytest.mark.parametrize("old, new", FAULTS.values(), ids=FAULTS.keys())
+def test_fails_when_the_keys_page_is_wrong(old, new, start_portal, run_playbook, patched_template):
+    outcome = run_playbook("DPF-09", start_portal(templates=patched_template("keys/list.html", old, new)))
+    assert outcome.outcome == "failed", str(outcome)
