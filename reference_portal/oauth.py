@@ -9,12 +9,28 @@ from urllib.parse import unquote
 
 from . import credentials
 from .api import REALM, ApiError, CallRecord, run_call
+from .apidoc import Doc, documented
 from .http import Request, Response, json_response
 from .security import new_token, token_hash
 
 TOKEN_LIFETIME_SECONDS = 3600
 
 
+@documented(
+    Doc(
+        "Get an access token",
+        "oauth",
+        security="basic",
+        description="The OAuth 2.0 client-credentials grant. Authenticate with HTTP Basic (client ID and secret) or "
+        "the client_id and client_secret fields; scope defaults to every approved product.",
+        form_body={"grant_type": "client_credentials", "scope": "payments accounts"},
+        response={"access_token": "at_…", "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS,
+                  "scope": "accounts payments"},
+        errors=(400, 401),
+        error_examples={400: ("invalid_scope", "The application is not approved for: fx."),
+                        401: ("invalid_client", "Client authentication failed.")},
+    )
+)
 def token(request: Request) -> Response:
     return run_call(request, lambda conn, record: _issue_token(request, conn, record))
 

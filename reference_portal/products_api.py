@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .api import ApiError, CallRecord, api_endpoint
+from .apidoc import Doc, Param, documented
 from .http import Request, Response, json_response
 
 CURRENCIES = ("GBP", "EUR", "USD")
@@ -38,6 +39,22 @@ def _bad(description: str) -> ApiError:
     return ApiError(400, "invalid_request", description)
 
 
+PAYMENT_EXAMPLE = {"id": "pay_5b1e6f0c2a9d4e7f8a1b2c3d", "amount": 1250, "currency": "GBP", "description": "Order 1001",
+           "status": "succeeded", "failure_reason": None, "created_at": "2026-11-28T09:30:00Z"}
+
+
+@documented(
+    Doc(
+        "Create a payment",
+        "payments",
+        scope="payments",
+        description=f"In the sandbox an amount of {DECLINED_AMOUNT} is always declined (status failed, card_declined).",
+        json_body={"amount": 1250, "currency": "GBP", "description": "Order 1001"},
+        status=201,
+        response=PAYMENT_EXAMPLE,
+        errors=(400, 401, 403, 429),
+    )
+)
 @api_endpoint("payments")
 def create_payment(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> Response:
     body = request.json()
@@ -64,6 +81,16 @@ def create_payment(request: Request, conn: sqlite3.Connection, caller: CallRecor
     return json_response(_payment(row), status=201)
 
 
+@documented(
+    Doc(
+        "List payments",
+        "payments",
+        scope="payments",
+        query=(Param("limit", "How many, newest first (1 to 100).", 20, required=False, type="integer"),),
+        response={"data": [PAYMENT_EXAMPLE], "has_more": False},
+        errors=(400, 401, 403, 429),
+    )
+)
 @api_endpoint("payments")
 def list_payments(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> Response:
     try:
@@ -79,6 +106,16 @@ def list_payments(request: Request, conn: sqlite3.Connection, caller: CallRecord
     return json_response({"data": [_payment(r) for r in rows[:limit]], "has_more": len(rows) > limit})
 
 
+@documented(
+    Doc(
+        "Get a payment",
+        "payments",
+        scope="payments",
+        path_examples={"payment_id": "pay_5b1e6f0c2a9d4e7f8a1b2c3d"},
+        response=PAYMENT_EXAMPLE,
+        errors=(401, 403, 404, 429),
+    )
+)
 @api_endpoint("payments")
 def get_payment(request: Request, conn: sqlite3.Connection, caller: CallRecord, payment_id: str) -> Response:
     row = conn.execute(
@@ -89,6 +126,15 @@ def get_payment(request: Request, conn: sqlite3.Connection, caller: CallRecord, 
     return json_response(_payment(row))
 
 
+@documented(
+    Doc(
+        "Get balances",
+        "accounts",
+        scope="accounts",
+        response={"balances": [{"currency": "GBP", "available": 1001250}, {"currency": "EUR", "available": 1000000}]},
+        errors=(401, 403, 429),
+    )
+)
 @api_endpoint("accounts")
 def balances(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> Response:
     received = {
@@ -104,6 +150,21 @@ def balances(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> 
     )
 
 
+@documented(
+    Doc(
+        "Get an FX quote",
+        "fx",
+        scope="fx",
+        query=(
+            Param("from", "Currency to sell: GBP, EUR or USD.", "GBP"),
+            Param("to", "Currency to buy: GBP, EUR or USD.", "EUR"),
+            Param("amount", "Minor units to convert.", 10000, required=False, type="integer"),
+        ),
+        response={"from": "GBP", "to": "EUR", "amount": 10000, "rate": 1.166725, "converted_amount": 11667,
+                  "expires_at": "2026-11-28T09:30:30Z"},
+        errors=(400, 401, 403, 429),
+    )
+)
 @api_endpoint("fx")
 def quote(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> Response:
     source, target = request.arg("from").upper(), request.arg("to").upper()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import applications, auth, dashboard, keys, oauth, pages, products_api
+from . import applications, auth, catalog, dashboard, docs, keys, oauth, pages, products_api, sandbox
 from .routing import Access, Rule
 
 D = Access.DEVELOPER
@@ -34,25 +34,21 @@ ROUTES = [
     Rule("POST", "/app/keys/<int:credential_id>/reactivate", keys.reactivate, D),
     Rule("GET", "/app/keys/<int:credential_id>/revoke", keys.confirm_revoke, D),
     Rule("POST", "/app/keys/<int:credential_id>/revoke", keys.revoke, D),
+    # Discovery and the sandbox
+    Rule("GET", "/app/products", catalog.index, D),
+    Rule("POST", "/app/products/<slug>/subscribe", catalog.subscribe, D),
+    Rule("GET", "/app/docs", docs.docs_page, D),
+    Rule("GET", "/app/how-to-test", docs.how_to_test, D),
+    Rule("GET", "/app/how-to-test/postman.json", docs.postman_collection, D),
+    Rule("GET", "/openapi.json", docs.openapi_json),
+    Rule("GET", "/app/sandbox", sandbox.index, D),
+    Rule("POST", "/app/sandbox", sandbox.create, D),
+    Rule("GET", "/app/sandbox/<int:account_id>/delete", sandbox.confirm_delete, D),
+    Rule("POST", "/app/sandbox/<int:account_id>/delete", sandbox.delete, D),
+    Rule("GET", "/admin/subscriptions", catalog.pending, Access.OPERATOR),
+    Rule("POST", "/admin/subscriptions/<int:subscription_id>/approve", catalog.approve, Access.OPERATOR),
+    Rule("POST", "/admin/subscriptions/<int:subscription_id>/reject", catalog.reject, Access.OPERATOR),
     # Areas still to come
-    Rule(
-        "GET",
-        "/app/products",
-        dashboard.empty_area("API products", "No API products are published yet.", "The APIs you can subscribe to."),
-        D,
-    ),
-    Rule(
-        "GET",
-        "/app/sandbox",
-        dashboard.empty_area("Sandbox", "No sandbox credentials yet.", "Test credentials and accounts."),
-        D,
-    ),
-    Rule(
-        "GET",
-        "/app/docs",
-        dashboard.empty_area("Docs", "No API documentation is published yet.", "Endpoint reference and examples."),
-        D,
-    ),
     Rule(
         "GET",
         "/app/webhooks",
@@ -75,4 +71,5 @@ ROUTES = [
     Rule("GET", "/api/v1/payments/<payment_id>", products_api.get_payment, **API),
     Rule("GET", "/api/v1/accounts/balances", products_api.balances, **API),
     Rule("GET", "/api/v1/fx/quotes", products_api.quote, **API),
+    Rule("GET", "/api/v1/sandbox/account", sandbox.api_account, **API),
 ]

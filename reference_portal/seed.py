@@ -9,6 +9,7 @@ from faker import Faker
 
 from .config import Config
 from .db import Database
+from .sandbox import create_account
 from .security import encrypt, hash_password
 
 FAKER_SEED = 20261128
@@ -68,3 +69,5 @@ def seed_demo(db: Database, config: Config, secret_key: bytes) -> None:
                     now,
                 ),
             )
+        for name in ("Checkout integration tests", "Refund scenarios"):
+            create_account(conn, org_id, name, now)  # their keys were shown to nobody: listed, never usable
