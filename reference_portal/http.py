@@ -136,10 +136,12 @@ class Request:
     def cookies(self) -> dict[str, str]:
         if self._cookies is None:
             jar: SimpleCookie = SimpleCookie()
-            try:
-                jar.load(self.header("Cookie"))
-            except CookieError:
-                jar = SimpleCookie()
+            # One pair at a time: SimpleCookie drops the whole header for one malformed cookie (another app's, say).
+            for pair in self.header("Cookie").split(";"):
+                try:
+                    jar.load(pair)
+                except CookieError:
+                    pass
             self._cookies = {name: morsel.value for name, morsel in jar.items()}
         return self._cookies
 
@@ -199,6 +201,12 @@ class Request:
         if len(values) > 1:
             raise BadRequest(f"The field {name!r} was sent more than once.")
         return values[0]
+
+    @property
+    def base_url(self) -> str:
+        """scheme://host[:port] as the client addressed this portal."""
+        host = self.header("Host") or f"{self.environ.get('SERVER_NAME', 'localhost')}:{self.environ.get('SERVER_PORT', '80')}"
+        return f"{self.scheme}://{host}"
 
     @property
     def full_path(self) -> str:
