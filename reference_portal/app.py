@@ -103,7 +103,8 @@ class Portal:
         if request.method == "POST" and rule.csrf:
             self.check_csrf(request)
         response = rule.endpoint(request, **params)
-        assert isinstance(response, Response)
+        if not isinstance(response, Response):
+            raise TypeError(f"{rule.pattern} answered {type(response).__name__}, not a Response")
         return response
 
     def authorise(self, rule: Rule, request: Request) -> Response | None:

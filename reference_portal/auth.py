@@ -18,7 +18,8 @@ GENERIC_FAILURE = "Email or password is incorrect."
 def safe_next(target: str) -> str | None:
     """Only a path on this portal: no scheme, no host, no protocol-relative or backslash tricks."""
     if target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target and len(target) < 500:
-        return target
+        # Printable ASCII only: browsers drop tabs and newlines (/<TAB>/evil is //evil), CR LF would split headers.
+        return target if target.isascii() and target.isprintable() else None
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from .config import Config
 from .db import Database
 
@@ -26,7 +28,7 @@ class LoginThrottle:
             f"SELECT blocked_until FROM login_throttle WHERE key IN ({','.join('?' * len(keys))})", tuple(keys)
         )
         wait = max((row["blocked_until"] - now for row in rows), default=0)
-        return int(wait) + 1 if wait > 0 else 0
+        return math.ceil(wait) if wait > 0 else 0
 
     def record_failure(self, keys: dict[str, int]) -> None:
         now = self.config.clock()
@@ -34,8 +36,8 @@ class LoginThrottle:
             for key, free_failures in keys.items():
                 row = conn.execute("SELECT failures, last_failure_at FROM login_throttle WHERE key = ?", (key,)).fetchone()
                 failures = 1 if row is None or now - row["last_failure_at"] > WINDOW_SECONDS else row["failures"] + 1
-                over = failures - free_failures
-                delay = 0 if over <= 0 else min(2 ** (over - 1), self.config.login_max_delay_seconds)
+                over = failures - free_failures  # the free_failures-th failure starts the delays: 1 s, 2 s, 4 s...
+                delay = 0 if over < 0 else min(2**over, self.config.login_max_delay_seconds)
                 conn.execute(
                     "INSERT INTO login_throttle (key, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"

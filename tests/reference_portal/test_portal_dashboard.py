@@ -1,0 +1,110 @@
+"""reference_portal.dashboard: who is signed in, the quick links, the onboarding checklist, empty areas."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+
+from reference_portal.config import DEMO_TOTP_SECRET
+from reference_portal.dashboard import QUICK_LINKS, empty_area
+from reference_portal.routes import ROUTES
+from reference_portal.routing import Access, Rule
+
+QUICK_LINKS_EXPECTED = [
+    ("Applications", "/app/apps"),
+    ("API keys", "/app/keys"),
+    ("API products", "/app/products"),
+    ("Sandbox", "/app/sandbox"),
+    ("Docs", "/app/docs"),
+]
+CHECKLIST_ITEM = re.compile(
+    r'data-testid="checklist-item" data-state="(done|todo)">\s*<span class="state">[^<]*</span>\s*'
+    r'<a href="([^"]+)">([^<]+)</a>'
+)
+
+
+def section(html: str, testid: str) -> str:
+    start = html.index(f'data-testid="{testid}"')
+    return html[start : html.index("</section>", start)]
+
+
+@pytest.fixture
+def dashboard(client, sign_in) -> str:
+    sign_in(client, "dev@example.com", "developer-demo-pass")
+    response = client.get("/app")
+    assert response.status_code == 200
+    return response.text
+
+
+def checklist(html: str) -> list[tuple[str, str, str]]:
+    found = CHECKLIST_ITEM.findall(section(html, "onboarding-checklist"))
+    return [(label, href, state) for state, href, label in found]
+
+
+def test_dashboard_names_the_developer_and_the_organisation(dashboard: str, portal):
+    name = portal.db.scalar("SELECT name FROM users WHERE email = 'dev@example.com'")
+    assert f'<span data-testid="developer-name">{name}</span>' in dashboard
+    assert '<span data-testid="organisation-name">Acme Payments</span>' in dashboard
+
+
+def test_dashboard_has_the_five_quick_links(dashboard: str):
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', section(dashboard, "quick-links"))
+    assert [(name, href) for href, name in links] == QUICK_LINKS_EXPECTED
+    assert [(link.name, link.href) for link in QUICK_LINKS] == QUICK_LINKS_EXPECTED
+
+
+def test_a_new_organisation_has_everything_still_to_do(dashboard: str):
+    assert checklist(dashboard) == [
+        ("Create an application", "/app/apps", "todo"),
+        ("Make your first API call", "/app/docs", "todo"),
+        ("Configure a webhook", "/app/webhooks", "todo"),
+        ("Turn on two-factor authentication", "/app/security/2fa", "todo"),
+    ]
+
+
+def test_checklist_items_are_done_once_the_organisation_has_them(client, sign_in, portal, clock):
+    org = portal.db.scalar("SELECT id FROM organisations WHERE name = 'Acme Payments'")
+    with portal.db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO applications (organisation_id, name, environment, callback_urls, created_at, updated_at)"
+            " VALUES (?, 'Checkout', 'sandbox', '', ?, ?)",
+            (org, clock.now, clock.now),
+        )
+        conn.execute(
+            "INSERT INTO webhook_endpoints (organisation_id, url, created_at) VALUES (?, 'https://hooks.example/x', ?)",
+            (org, clock.now),
+        )
+    sign_in(client, "dev@example.com", "developer-demo-pass")
+    states = {label: state for label, _, state in checklist(client.get("/app").text)}
+    assert states == {
+        "Create an application": "done",
+        "Make your first API call": "todo",
+        "Configure a webhook": "done",
+        "Turn on two-factor authentication": "todo",
+    }
+
+
+def test_two_factor_item_is_done_for_an_account_with_2fa(client, sign_in, csrf_token, clock):
+    sign_in(client, "dev-2fa@example.com", "developer-demo-pass")
+    token = csrf_token(client.get("/login/2fa").text)
+    client.post("/login/2fa", data={"csrf_token": token, "code": pyotp.TOTP(DEMO_TOTP_SECRET).at(clock.now)})
+    states = {label: state for label, _, state in checklist(client.get("/app").text)}
+    assert states["Turn on two-factor authentication"] == "done"
+
+
+def test_the_navigation_marks_the_current_page(dashboard: str):
+    assert '<a href="/app" aria-current="page">Dashboard</a>' in dashboard
+    assert '<a href="/app/keys">API keys</a>' in dashboard
+
+
+def test_an_empty_area_shows_its_heading_intro_and_empty_state(make_portal, make_client, sign_in):
+    page = empty_area("Widgets", "No widgets yet.", "Widgets do things.")
+    client = make_client(make_portal(routes=[*ROUTES, Rule("GET", "/app/widgets", page, Access.DEVELOPER)]))
+    sign_in(client, "dev@example.com", "developer-demo-pass")
+    html = client.get("/app/widgets").text
+    assert "<h1>Widgets</h1>" in html
+    assert '<p class="lead">Widgets do things.</p>' in html
+    assert '<p class="empty-state" data-testid="empty-state">No widgets yet.</p>' in html
+    assert page.__name__ == "empty_area_widgets"
