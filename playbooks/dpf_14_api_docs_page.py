@@ -1,7 +1,49 @@
-"""DPF-14 API docs page (/app/docs): not executable yet (issue #4).
+"""DPF-14 API docs page: every documented endpoint is on the page with its example, every link resolves, and every
+endpoint answers an unauthenticated call with the 401 it documents."""
 
-`dpf list` shows it as pending and `dpf run DPF-14` reports it as not run, never as passed.
-"""
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from playbooks.api_calls import example_request, operations
 
 FLOW_ID = "DPF-14"
-PENDING = "issue #4"
+
+
+@pytest.mark.dpf(FLOW_ID)
+def test_api_docs_page(flow, open_page, developer, api, target):
+    openapi = api.get("/openapi.json").json()
+    documented = operations(openapi)
+    assert documented, "/openapi.json documents no operation"
+    page = open_page(developer)
+
+    with flow.step("Open docs page."):
+        response = page.goto("/app/docs")
+        assert response is not None and response.status == 200, f"/app/docs answered HTTP {response and response.status}"
+        expect(page.get_by_role("heading", level=1, name="Docs", exact=True)).to_be_visible()
+
+    with flow.step("Validate endpoint documentation and examples."):
+        for method, path, operation in documented:
+            endpoint = page.locator(f'[data-testid="endpoint"][data-method="{method}"][data-path="{path}"]')
+            expect(endpoint, f"{method} {path} is not on the docs page").to_have_count(1)
+            expect(endpoint.get_by_test_id("curl-example")).to_contain_text(path.split("{")[0])
+            expect(endpoint.locator('[data-testid="response"][data-status="401"]')).to_have_count(1)
+        for link in page.locator("main a[href]").all():
+            href = link.get_attribute("href") or ""
+            if href.startswith("#"):
+                expect(page.locator(f'[id="{href[1:]}"]'), f"anchor {href} has no target").to_have_count(1)
+            else:
+                url = urljoin(page.url, href)
+                if urlsplit(url).netloc == urlsplit(target.base_url).netloc:
+                    answer = page.request.get(url, max_redirects=0)
+                    assert answer.status < 400, f"the docs link {href} answers HTTP {answer.status}"
+
+    with flow.expected_result("docs are navigable and current."):
+        for method, path, operation in documented:
+            assert "401" in operation["responses"], f"{method} {path} does not document its 401"
+            answer = api.request(method, **example_request(path, operation))
+            assert answer.status_code == 401, f"{method} {path} without credentials answered HTTP {answer.status_code}"
+            assert answer.json().get("error"), f"{method} {path} answered 401 without an error code"

@@ -104,3 +104,16 @@ class KeysPage:
         """A row's action: Rotate secret, Deactivate, Reactivate or Revoke."""
         row = self.row(client_id)
         return row.get_by_role("button", name=name).or_(row.get_by_role("link", name=name))
+
+
+class SandboxPage:
+    def __init__(self, page: Page):
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name="Sandbox", exact=True)
+        self.rows = page.get_by_test_id("sandbox-row")
+        self.name = page.get_by_label("Name", exact=True)
+        self.create = page.get_by_role("button", name="Create sandbox credential")
+
+    def row(self, name: str) -> Locator:
+        return self.page.locator(f'[data-testid="sandbox-row"][data-sandbox-name="{name}"]')
+
