@@ -1,0 +1,21 @@
+"""DPF-17 must fail when the sandbox key shown does not work, or the values shown are not the account's."""
+
+from reference_portal import sandbox
+from reference_portal.security import new_token
+
+
+def test_fails_when_the_key_shown_does_not_work(monkeypatch, start_portal, run_playbook):
+    create_account = sandbox.create_account
+    monkeypatch.setattr(
+        sandbox, "create_account",
+        lambda conn, organisation_id, name, now: (create_account(conn, organisation_id, name, now)[0], new_token("sk_test_")),
+    )
+    outcome = run_playbook("DPF-17", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_merchant_shown_is_another(start_portal, run_playbook, patched_template):
+    templates = patched_template("sandbox/created.html", 'data-testid="sandbox-merchant-id">{{ merchant_id }}',
+                                 'data-testid="sandbox-merchant-id">mer_test_0000000000000000')
+    outcome = run_playbook("DPF-17", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)
