@@ -8,7 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
@@ -120,6 +120,22 @@ def template_with(name: str, old: str, new: str) -> dict[str, str]:
     source = (Path(reference_portal.__file__).parent / "templates" / name).read_text(encoding="utf-8")
     assert old in source, f"{name} no longer contains {old!r}: update this fault"
     return {name: source.replace(old, new)}
+
+
+def cacheable(one_time_secret: Callable[..., Any]) -> Callable[..., Any]:
+    """A one-time secret page that browsers may keep: the fault DPF-06 and DPF-11 must notice."""
+
+    def page(request: Any, **values: Any) -> Any:
+        response = one_time_secret(request, **values)
+        response.set_header("Cache-Control", "private, max-age=600")
+        return response
+
+    return page
+
+
+@pytest.fixture
+def make_cacheable() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return cacheable
 
 
 @pytest.fixture

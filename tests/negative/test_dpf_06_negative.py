@@ -15,14 +15,7 @@ def test_fails_when_the_secret_shown_does_not_work(monkeypatch, start_portal, ru
     assert outcome.outcome == "failed", str(outcome)
 
 
-def test_fails_when_the_secret_page_may_be_cached(monkeypatch, start_portal, run_playbook):
-    one_time_secret = applications.one_time_secret
-
-    def cacheable(request, **values):
-        response = one_time_secret(request, **values)
-        response.set_header("Cache-Control", "private, max-age=600")
-        return response
-
-    monkeypatch.setattr(applications, "one_time_secret", cacheable)
+def test_fails_when_the_secret_page_may_be_cached(monkeypatch, start_portal, run_playbook, make_cacheable):
+    monkeypatch.setattr(applications, "one_time_secret", make_cacheable(applications.one_time_secret))
     outcome = run_playbook("DPF-06", start_portal())
     assert outcome.outcome == "failed", str(outcome)

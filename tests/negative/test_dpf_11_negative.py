@@ -1,6 +1,6 @@
 """DPF-11 must fail when Copy copies something other than the secret shown, or the page may be cached."""
 
-from reference_portal import applications, keys
+from reference_portal import keys
 
 
 def test_fails_when_copy_copies_the_wrong_value(start_portal, run_playbook, patched_template):
@@ -13,14 +13,7 @@ def test_fails_when_copy_copies_the_wrong_value(start_portal, run_playbook, patc
     assert outcome.outcome == "failed", str(outcome)
 
 
-def test_fails_when_the_secret_page_may_be_cached(monkeypatch, start_portal, run_playbook):
-    one_time_secret = applications.one_time_secret
-
-    def cacheable(request, **values):
-        response = one_time_secret(request, **values)
-        response.set_header("Cache-Control", "private, max-age=600")
-        return response
-
-    monkeypatch.setattr(keys, "one_time_secret", cacheable)  # DPF-11 sees the secret after a rotation
+def test_fails_when_the_secret_page_may_be_cached(monkeypatch, start_portal, run_playbook, make_cacheable):
+    monkeypatch.setattr(keys, "one_time_secret", make_cacheable(keys.one_time_secret))  # DPF-11 sees the secret after a rotation
     outcome = run_playbook("DPF-11", start_portal())
     assert outcome.outcome == "failed", str(outcome)
