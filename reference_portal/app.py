@@ -32,6 +32,7 @@ from .security import same
 from .seed import seed_demo
 from .sessions import SessionStore
 from .throttle import LoginThrottle
+from .webhooks import DeliveryWorker
 
 try:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -65,6 +66,7 @@ class Portal:
         self.sessions = SessionStore(self.db, config)
         self.throttle = LoginThrottle(self.db, config)
         self.router = Router(routes if routes is not None else ROUTES)
+        self.deliveries = DeliveryWorker(self)
         self.templates = Environment(
             loader=PackageLoader(__package__), autoescape=True, undefined=StrictUndefined, auto_reload=False
         )

@@ -41,7 +41,10 @@ class AppForm:
 def callback_url_error(url: str, environment: str) -> str | None:
     if len(url) > MAX_URL:
         return f"A callback URL may have at most {MAX_URL} characters."
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [IPv6 address
+        return f"{url} is not an absolute http(s) URL."
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return f"{url} is not an absolute http(s) URL."
     if parts.username or parts.password:

@@ -42,6 +42,8 @@ class Config:
     login_account_free_failures: int = 5
     login_address_free_failures: int = 20
     login_max_delay_seconds: int = 15 * 60
+    # Multiplies the webhook retry schedule and the 5-day disable rule; tests make it small.
+    webhook_retry_scale: float = 1.0
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     @classmethod
@@ -53,6 +55,7 @@ class Config:
             "demo_seed": env.get("DPF_PORTAL_DEMO_SEED", "1") != "0",
             "trust_proxy": env.get("DPF_PORTAL_TRUST_PROXY", "0") == "1",
             "demo_passwords": DemoPasswords.from_env(),
+            "webhook_retry_scale": float(env.get("DPF_PORTAL_WEBHOOK_RETRY_SCALE", "1")),
         }
         if env.get("DPF_PORTAL_SECRET_KEY"):
             values["secret_key"] = bytes.fromhex(env["DPF_PORTAL_SECRET_KEY"])

@@ -190,7 +190,7 @@ class Request:
             raise BadRequest("Send the body as application/json.")
         try:
             return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             raise BadRequest("The body is not valid JSON.") from None
 
     def field(self, name: str, default: str = "") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from . import credentials
+from . import credentials, webhooks
 from .applications import one_time_secret
 from .http import BadRequest, Forbidden, NotFound, Request, Response, redirect
 
@@ -23,6 +23,13 @@ def find_credential(request: Request, credential_id: int) -> sqlite3.Row:
     if row is None:
         raise NotFound("There is no such credential in your organisation.")
     return row
+
+
+def _event_data(row: sqlite3.Row, grace_seconds: int | None = None) -> dict[str, object]:
+    data: dict[str, object] = {"client_id": row["client_id"], "application": row["application_name"]}
+    if grace_seconds is not None:
+        data["old_secret_valid_for_seconds"] = grace_seconds
+    return data
 
 
 def list_keys(request: Request) -> Response:
@@ -70,7 +77,10 @@ def rotate(request: Request, credential_id: int) -> Response:
         grace = conn.execute(
             "SELECT rotation_grace_seconds FROM organisations WHERE id = ?", (row["organisation_id"],)
         ).fetchone()[0]
-        secret = credentials.rotate(conn, credential_id, row["environment"], grace, app.config.clock())
+        now = app.config.clock()
+        secret = credentials.rotate(conn, credential_id, row["environment"], grace, now)
+        webhooks.publish(conn, row["organisation_id"], "credential.rotated", _event_data(row, grace), now)
+    app.deliveries.notify()
     return one_time_secret(
         request, title="Client secret rotated", application_name=row["application_name"], client_id=row["client_id"],
         secret=secret,
@@ -83,6 +93,9 @@ def _change_state(request: Request, credential_id: int, allowed_from: tuple[str,
         raise BadRequest(f"A {row['state']} credential cannot be made {state}.")
     with request.app.db.transaction() as conn:
         credentials.set_state(conn, credential_id, state)
+        if state == "revoked":
+            webhooks.publish(conn, row["organisation_id"], "credential.revoked", _event_data(row), request.app.config.clock())
+    request.app.deliveries.notify()
     return redirect("/app/keys")
 
 

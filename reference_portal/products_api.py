@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .api import ApiError, CallRecord, api_endpoint
+from . import webhooks
 from .apidoc import Doc, Param, documented
 from .http import Request, Response, json_response
 
@@ -78,6 +79,12 @@ def create_payment(request: Request, conn: sqlite3.Connection, caller: CallRecor
          "failed" if declined else "succeeded", "card_declined" if declined else None, now),
     )
     row = conn.execute("SELECT * FROM payments WHERE id = ?", (payment_id,)).fetchone()
+    organisation_id = conn.execute(
+        "SELECT organisation_id FROM applications WHERE id = ?", (caller.application_id,)
+    ).fetchone()[0]
+    event_type = "payment.failed" if declined else "payment.succeeded"
+    if webhooks.publish(conn, organisation_id, event_type, _payment(row), now):
+        request.app.deliveries.notify()
     return json_response(_payment(row), status=201)
 
 

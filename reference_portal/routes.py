@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import applications, auth, catalog, dashboard, docs, keys, oauth, pages, products_api, sandbox
+from . import applications, auth, catalog, dashboard, docs, keys, oauth, pages, products_api, sandbox, webhooks_ui
 from .routing import Access, Rule
 
 D = Access.DEVELOPER
@@ -49,12 +49,16 @@ ROUTES = [
     Rule("POST", "/admin/subscriptions/<int:subscription_id>/approve", catalog.approve, Access.OPERATOR),
     Rule("POST", "/admin/subscriptions/<int:subscription_id>/reject", catalog.reject, Access.OPERATOR),
     # Areas still to come
-    Rule(
-        "GET",
-        "/app/webhooks",
-        dashboard.empty_area("Webhooks", "No webhook endpoints yet.", "Get told when things happen."),
-        D,
-    ),
+    # Webhooks
+    Rule("GET", "/app/webhooks", webhooks_ui.index, D),
+    Rule("POST", "/app/webhooks", webhooks_ui.create, D),
+    Rule("POST", "/app/webhooks/<int:endpoint_id>/toggle", webhooks_ui.toggle, D),
+    Rule("POST", "/app/webhooks/<int:endpoint_id>/rotate", webhooks_ui.rotate, D),
+    Rule("POST", "/app/webhooks/<int:endpoint_id>/test", webhooks_ui.send_test, D),
+    Rule("GET", "/app/webhooks/<int:endpoint_id>/deliveries", webhooks_ui.deliveries, D),
+    Rule("POST", "/app/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver", webhooks_ui.redeliver, D),
+    Rule("GET", "/app/webhooks/<int:endpoint_id>/delete", webhooks_ui.confirm_delete, D),
+    Rule("POST", "/app/webhooks/<int:endpoint_id>/delete", webhooks_ui.delete, D),
     Rule(
         "GET",
         "/app/security/2fa",

@@ -41,6 +41,7 @@ class RunningPortal:
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
+        self.app.deliveries.stop()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
@@ -56,15 +57,18 @@ def serve_in_background(app: Portal, host: str = "127.0.0.1", port: int = 0) -> 
     server = make_portal_server(app, host, port)
     thread = threading.Thread(target=server.serve_forever, name="reference-portal", daemon=True)
     thread.start()
+    app.deliveries.start()
     return RunningPortal(app, server, thread)
 
 
 def serve_forever(app: Portal, host: str, port: int) -> None:
     server = make_portal_server(app, host, port)
     print(f"Reference portal on http://{host}:{server.server_address[1]}  (Ctrl+C stops it)", flush=True)
+    app.deliveries.start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        app.deliveries.stop()
         server.server_close()

@@ -3,3 +3,4 @@
 from .app import create_app
 
 app = create_app()
+app.deliveries.start()  # each server process delivers webhooks; claims in the database keep them from doubling up
