@@ -137,7 +137,7 @@ class Portal:
 
     def render_error(self, request: Request, error: HTTPError) -> Response:
         if request.path.startswith(API_PREFIXES):
-            response = json_response({"error": error.title.lower().replace(" ", "_"), "message": error.description})
+            response = json_response({"error": error.title.lower().replace(" ", "_"), "error_description": error.description})
             response.status = error.status
         else:
             try:

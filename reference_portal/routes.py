@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import applications, auth, catalog, dashboard, docs, keys, oauth, pages, products_api, sandbox, webhooks_ui
+from . import applications, auth, catalog, dashboard, docs, keys, oauth, pages, products_api, sandbox, usage, webhooks_ui
 from .routing import Access, Rule
 
 D = Access.DEVELOPER
@@ -49,6 +49,7 @@ ROUTES = [
     Rule("POST", "/admin/subscriptions/<int:subscription_id>/approve", catalog.approve, Access.OPERATOR),
     Rule("POST", "/admin/subscriptions/<int:subscription_id>/reject", catalog.reject, Access.OPERATOR),
     # Areas still to come
+    Rule("GET", "/app/usage", usage.index, D),
     # Webhooks
     Rule("GET", "/app/webhooks", webhooks_ui.index, D),
     Rule("POST", "/app/webhooks", webhooks_ui.create, D),

@@ -42,7 +42,8 @@ def start_portal(tmp_path: Path) -> Iterator[StartPortal]:
     running: list[RunningPortal] = []
 
     def start(*, routes: list[Rule] | None = None, templates: dict[str, str] | None = None) -> RunningPortal:
-        app = Portal(Config(database=str(tmp_path / f"portal-{len(running)}.sqlite3")), routes=routes)
+        config = Config(database=str(tmp_path / f"portal-{len(running)}.sqlite3"), webhook_retry_scale=0.01)
+        app = Portal(config, routes=routes)
         if templates:
             app.templates.loader = ChoiceLoader([DictLoader(templates), app.templates.loader])
         running.append(serve_in_background(app))

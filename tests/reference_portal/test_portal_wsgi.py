@@ -280,7 +280,7 @@ def test_404_is_an_html_page(client):
 def test_404_under_the_api_is_json(client):
     response = client.get("/api/no-such-thing")
     assert response.status_code == 404
-    assert response.json() == {"error": "page_not_found", "message": "There is no page at this address."}
+    assert response.json() == {"error": "page_not_found", "error_description": "There is no page at this address."}
 
 
 def test_healthz_reports_the_schema_version(client, portal):
