@@ -6,6 +6,7 @@ pytest_plugins = [
     "fixtures.signin",
     "fixtures.vault",
     "fixtures.portal",
+    "fixtures.webhooks",
     "fixtures.flow",
     "fixtures.browser",
     "fixtures.selection",

@@ -117,3 +117,26 @@ class SandboxPage:
     def row(self, name: str) -> Locator:
         return self.page.locator(f'[data-testid="sandbox-row"][data-sandbox-name="{name}"]')
 
+
+
+class WebhooksPage:
+    def __init__(self, page: Page):
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name="Webhooks", exact=True)
+        self.rows = page.get_by_test_id("webhook-row")
+        self.url = page.get_by_label("Endpoint URL")
+        self.add = page.get_by_role("button", name="Add endpoint")
+
+    def event_type(self, name: str) -> Locator:
+        return self.page.get_by_role("checkbox", name=name, exact=True)
+
+    def row(self, url: str) -> Locator:
+        return self.page.locator(f'[data-testid="webhook-row"][data-webhook-url="{url}"]')
+
+    def state(self, url: str) -> Locator:
+        return self.row(url).get_by_test_id("webhook-state")
+
+    def action(self, url: str, name: str) -> Locator:
+        """A row's action: Deactivate, Activate, Rotate secret, Send test event, Delivery logs or Delete."""
+        row = self.row(url)
+        return row.get_by_role("button", name=name).or_(row.get_by_role("link", name=name))
