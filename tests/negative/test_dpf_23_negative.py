@@ -1,0 +1,23 @@
+"""DPF-23 must fail when failed attempts are not retried, or the log hides them."""
+
+import pytest
+
+from reference_portal import webhooks
+
+
+def test_fails_when_failures_are_never_retried(monkeypatch, start_portal, run_playbook):
+    monkeypatch.setattr(webhooks, "RETRY_SCHEDULE", (0,))
+    outcome = run_playbook("DPF-23", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+FAULTS = {
+    "attempts-hidden": ("{% for a in attempts.get(d.id, []) %}", "{% for a in attempts.get(d.id, [])[-1:] %}"),
+    "status-missing": ('data-status="{{ a.status_code or \'\' }}"', 'data-status=""'),
+}
+
+
+@pytest.mark.parametrize("old, new", FAULTS.values(), ids=FAULTS.keys())
+def test_fails_when_the_log_hides_attempts(old, new, start_portal, run_playbook, patched_template):
+    outcome = run_playbook("DPF-23", start_portal(templates=patched_template("webhooks/deliveries.html", old, new)))
+    assert outcome.outcome == "failed", str(outcome)
