@@ -115,3 +115,14 @@ def test_a_failing_flow_exits_1_with_its_failure_in_the_table_trace_and_screensh
                    for a in fixture.get("attachments", [])]
     names = {a["name"] for a in attachments}
     assert {"Screenshot at failure", "Playwright trace"} <= names, names
+
+
+def test_webhook_flows_are_skipped_not_passed_when_the_receiver_is_unreachable(tmp_path):
+    env_free = {k: v for k, v in os.environ.items() if k != "DPF_WEBHOOK_PUBLIC_URL"}
+    done = subprocess.run(
+        [sys.executable, "-m", "playbooks.cli", "run", "DPF-19", "--base-url", "http://portal.example.test",
+         "--no-report"],
+        cwd=PROJECT_ROOT, env={**env_free, "DPF_REPORTS_DIR": str(tmp_path)}, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "DPF-19  skipped" in done.stdout and "DPF_WEBHOOK_PUBLIC_URL" in done.stdout
