@@ -26,7 +26,7 @@ def test_api_docs_page(flow, open_page, developer, api, target):
         expect(page.get_by_role("heading", level=1, name="Docs", exact=True)).to_be_visible()
 
     with flow.step("Validate endpoint documentation and examples."):
-        for method, path, operation in documented:
+        for method, path, _ in documented:
             endpoint = page.locator(f'[data-testid="endpoint"][data-method="{method}"][data-path="{path}"]')
             expect(endpoint, f"{method} {path} is not on the docs page").to_have_count(1)
             expect(endpoint.get_by_test_id("curl-example")).to_contain_text(path.split("{")[0])
