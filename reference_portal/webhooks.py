@@ -248,13 +248,13 @@ class DeliveryWorker:
             if attempts >= len(RETRY_SCHEDULE):
                 self._finish(conn, claim, "failed", attempts, status, now)
             else:
-                delay = RETRY_SCHEDULE[attempts] * random.uniform(0.9, 1.1)
+                delay = RETRY_SCHEDULE[attempts] * random.uniform(0.9, 1.1) * scale
                 if status in (429, 503) and retry_after is not None:
-                    delay = max(delay, retry_after)
+                    delay = max(delay, retry_after)  # the receiver's own word, never scaled down
                 conn.execute(
                     "UPDATE webhook_deliveries SET attempts = ?, last_status = ?, next_attempt_at = ?, updated_at = ?"
                     " WHERE id = ?",
-                    (attempts, status, now + delay * scale, now, claim.delivery_id),
+                    (attempts, status, now + delay, now, claim.delivery_id),
                 )
             if now - failing_since >= DISABLE_AFTER_SECONDS * scale:
                 self._disable(conn, claim.endpoint_id, "Every delivery failed for 5 days.", now)
