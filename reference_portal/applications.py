@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import credentials
+from .accounts import organisation_of
 from .http import NotFound, Request, Response, redirect
 
 ENVIRONMENTS = ("sandbox", "production")
@@ -89,19 +90,12 @@ def validate(form: AppForm, conn: sqlite3.Connection, organisation_id: int, *, a
     return errors
 
 
-def _organisation_id(request: Request) -> int:
-    assert request.session is not None and request.session.user is not None
-    organisation_id = request.session.user.organisation_id
-    assert organisation_id is not None
-    return organisation_id
-
-
 def find_application(request: Request, application_id: int) -> sqlite3.Row:
     """An application of the signed-in developer's organisation; any other ID is simply not found."""
     row = request.app.db.one(
         "SELECT a.*, c.client_id FROM applications a LEFT JOIN credentials c ON c.application_id = a.id"
         " WHERE a.id = ? AND a.organisation_id = ?",
-        (application_id, _organisation_id(request)),
+        (application_id, organisation_of(request)),
     )
     if row is None:
         raise NotFound("There is no such application in your organisation.")
@@ -112,7 +106,7 @@ def list_applications(request: Request) -> Response:
     rows = request.app.db.query(
         "SELECT a.*, c.client_id, c.state AS credential_state FROM applications a"
         " LEFT JOIN credentials c ON c.application_id = a.id WHERE a.organisation_id = ? ORDER BY a.created_at, a.id",
-        (_organisation_id(request),),
+        (organisation_of(request),),
     )
     deleted = request.arg("deleted") == "1"
     return request.app.render(request, "apps/list.html", applications=rows, deleted=deleted)
@@ -125,7 +119,7 @@ def new_application(request: Request) -> Response:
 def create_application(request: Request) -> Response:
     app = request.app
     form = AppForm.from_request(request)
-    organisation_id = _organisation_id(request)
+    organisation_id = organisation_of(request)
     now = app.config.clock()
     with app.db.transaction() as conn:
         errors = validate(form, conn, organisation_id, application_id=None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
+from .accounts import signed_in_user
 from .apidoc import doc_of
 from .http import BadRequest, HTTPError, NotFound, Request, Response, redirect
 
@@ -23,13 +24,8 @@ def endpoint_counts(request: Request) -> Counter[str]:
     return Counter(doc.tag for rule in request.app.router.rules if (doc := doc_of(rule)) is not None)
 
 
-def _user(request: Request):  # type: ignore[no-untyped-def]
-    assert request.session is not None and request.session.user is not None
-    return request.session.user
-
-
 def index(request: Request) -> Response:
-    user = _user(request)
+    user = signed_in_user(request)
     apps = request.app.db.query(
         "SELECT id, name, environment FROM applications WHERE organisation_id = ? ORDER BY created_at, id",
         (user.organisation_id,),
@@ -56,7 +52,7 @@ def index(request: Request) -> Response:
 
 
 def subscribe(request: Request, slug: str) -> Response:
-    user = _user(request)
+    user = signed_in_user(request)
     product = request.app.db.one("SELECT * FROM products WHERE slug = ?", (slug,))
     if product is None:
         raise NotFound("There is no such API product.")

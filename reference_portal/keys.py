@@ -5,20 +5,16 @@ from __future__ import annotations
 import sqlite3
 
 from . import credentials, webhooks
+from .accounts import signed_in_user
 from .applications import one_time_secret
 from .http import BadRequest, Forbidden, NotFound, Request, Response, redirect
-
-
-def _user(request: Request):  # type: ignore[no-untyped-def]
-    assert request.session is not None and request.session.user is not None
-    return request.session.user
 
 
 def find_credential(request: Request, credential_id: int) -> sqlite3.Row:
     row = request.app.db.one(
         "SELECT c.*, a.name AS application_name, a.environment, a.organisation_id FROM credentials c"
         " JOIN applications a ON a.id = c.application_id WHERE c.id = ? AND a.organisation_id = ?",
-        (credential_id, _user(request).organisation_id),
+        (credential_id, signed_in_user(request).organisation_id),
     )
     if row is None:
         raise NotFound("There is no such credential in your organisation.")
@@ -33,7 +29,7 @@ def _event_data(row: sqlite3.Row, grace_seconds: int | None = None) -> dict[str,
 
 
 def list_keys(request: Request) -> Response:
-    user = _user(request)
+    user = signed_in_user(request)
     rows = request.app.db.query(
         "SELECT c.*, a.name AS application_name, a.environment FROM credentials c"
         " JOIN applications a ON a.id = c.application_id WHERE a.organisation_id = ? ORDER BY a.created_at, a.id",
@@ -54,7 +50,7 @@ def list_keys(request: Request) -> Response:
 
 
 def set_policy(request: Request) -> Response:
-    user = _user(request)
+    user = signed_in_user(request)
     if user.organisation_role != "admin":
         raise Forbidden("Only an organisation admin can change the rotation policy.")
     try:

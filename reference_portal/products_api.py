@@ -7,8 +7,8 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any
 
-from .api import ApiError, CallRecord, api_endpoint
 from . import webhooks
+from .api import ApiError, CallRecord, api_endpoint
 from .apidoc import Doc, Param, documented
 from .http import Request, Response, json_response
 

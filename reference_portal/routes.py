@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from . import applications, auth, catalog, dashboard, docs, keys, oauth, pages, products_api, sandbox, usage, webhooks_ui
+from . import (
+    applications,
+    auth,
+    catalog,
+    dashboard,
+    docs,
+    keys,
+    oauth,
+    pages,
+    products_api,
+    sandbox,
+    usage,
+    webhooks_ui,
+)
 from .routing import Access, Rule
 
 D = Access.DEVELOPER

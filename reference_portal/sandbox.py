@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
+from .accounts import organisation_of
 from .api import REALM, ApiError, CallRecord, run_call
 from .apidoc import Doc, documented
 from .http import NotFound, Request, Response, json_response, redirect
@@ -26,14 +27,9 @@ def create_account(conn: sqlite3.Connection, organisation_id: int, name: str, no
     return merchant_id, key
 
 
-def _organisation_id(request: Request) -> int:
-    assert request.session is not None and request.session.user is not None
-    return int(request.session.user.organisation_id or 0)
-
-
 def _find(request: Request, account_id: int) -> sqlite3.Row:
     row = request.app.db.one(
-        "SELECT * FROM sandbox_accounts WHERE id = ? AND organisation_id = ?", (account_id, _organisation_id(request))
+        "SELECT * FROM sandbox_accounts WHERE id = ? AND organisation_id = ?", (account_id, organisation_of(request))
     )
     if row is None:
         raise NotFound("There is no such sandbox credential in your organisation.")
@@ -42,7 +38,7 @@ def _find(request: Request, account_id: int) -> sqlite3.Row:
 
 def list_accounts(request: Request, *, form_name: str = "", error: str | None = None, status: int = 200) -> Response:
     rows = request.app.db.query(
-        "SELECT * FROM sandbox_accounts WHERE organisation_id = ? ORDER BY created_at, id", (_organisation_id(request),)
+        "SELECT * FROM sandbox_accounts WHERE organisation_id = ? ORDER BY created_at, id", (organisation_of(request),)
     )
     deleted = request.arg("deleted") == "1"
     return request.app.render(
@@ -60,7 +56,7 @@ def create(request: Request) -> Response:
     if not low <= len(name) <= high or any(ord(ch) < 32 for ch in name):
         return list_accounts(request, form_name=name, error=f"Enter a name of {low} to {high} characters.", status=422)
     with request.app.db.transaction() as conn:
-        merchant_id, key = create_account(conn, _organisation_id(request), name, request.app.config.clock())
+        merchant_id, key = create_account(conn, organisation_of(request), name, request.app.config.clock())
     response = request.app.render(request, "sandbox/created.html", name=name, merchant_id=merchant_id, key=key)
     response.set_header("Cache-Control", "no-store")
     return response

@@ -5,19 +5,15 @@ from __future__ import annotations
 import sqlite3
 
 from . import webhook_urls, webhooks
+from .accounts import organisation_of
 from .http import BadRequest, NotFound, Request, Response, redirect
 
 MAX_DESCRIPTION = 300
 
 
-def _organisation_id(request: Request) -> int:
-    assert request.session is not None and request.session.user is not None
-    return int(request.session.user.organisation_id or 0)
-
-
 def _find(request: Request, endpoint_id: int) -> sqlite3.Row:
     row = request.app.db.one(
-        "SELECT * FROM webhook_endpoints WHERE id = ? AND organisation_id = ?", (endpoint_id, _organisation_id(request))
+        "SELECT * FROM webhook_endpoints WHERE id = ? AND organisation_id = ?", (endpoint_id, organisation_of(request))
     )
     if row is None:
         raise NotFound("There is no such webhook endpoint in your organisation.")
@@ -30,7 +26,7 @@ def _page(request: Request, *, form: dict[str, object] | None = None, errors: di
         "SELECT w.*, (SELECT d.state || ' ' || COALESCE(d.last_status, '') FROM webhook_deliveries d"
         "  WHERE d.endpoint_id = w.id AND d.state != 'pending' ORDER BY d.updated_at DESC, d.id DESC LIMIT 1)"
         " AS last_result FROM webhook_endpoints w WHERE w.organisation_id = ? ORDER BY w.created_at, w.id",
-        (_organisation_id(request),),
+        (organisation_of(request),),
     )
     return request.app.render(
         request, "webhooks/list.html", status=status, endpoints=endpoints, event_types=webhooks.EVENT_TYPES,
@@ -74,7 +70,7 @@ def create(request: Request) -> Response:
         conn.execute(
             "INSERT INTO webhook_endpoints (organisation_id, url, description, event_types, state, secret_encrypted,"
             " created_at) VALUES (?, ?, ?, ?, 'active', ?, ?)",
-            (_organisation_id(request), url, description, " ".join(sorted(set(chosen))),
+            (organisation_of(request), url, description, " ".join(sorted(set(chosen))),
              webhooks.encrypt_secret(app, secret), now),
         )
     return _one_time_secret(request, "Webhook endpoint created", url, secret)
