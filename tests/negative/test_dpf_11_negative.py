@@ -5,7 +5,7 @@ from reference_portal import keys
 
 def test_fails_when_copy_copies_the_wrong_value(start_portal, run_playbook, patched_template):
     templates = patched_template(
-        "apps/secret.html",
+        "macros.html",
         '<button type="button" data-copy="secret-value">',
         '<button type="button" data-copy="client-id-value">',
     )
