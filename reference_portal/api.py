@@ -54,8 +54,15 @@ def run_call(request: Request, work: Work, *, scope: str | None = None) -> Respo
     started = time.perf_counter()
     now = app.config.clock()
     record = CallRecord()
+    unreadable: HTTPError | None = None
+    try:
+        request.read_body()  # all of it before the write lock: a client still sending must hold no one up
+    except HTTPError as error:
+        unreadable = error
     with app.db.transaction() as conn:
         try:
+            if unreadable is not None:
+                raise unreadable
             if "access_token" in request.query:
                 raise ApiError(400, "invalid_request", "Send the access token in the Authorization header.")
             if scope is not None:

@@ -63,7 +63,7 @@ class Portal:
         self.db.migrate()
         if config.demo_seed:
             seed_demo(self.db, config, self.secret_key)
-        self.sessions = SessionStore(self.db, config)
+        self.sessions = SessionStore(self.db, config, self.secret_key)
         self.throttle = LoginThrottle(self.db, config)
         self.router = Router(routes if routes is not None else ROUTES)
         self.deliveries = DeliveryWorker(self)
@@ -73,7 +73,8 @@ class Portal:
         self.templates.filters["when"] = format_time
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = Request(environ, self, max_body_bytes=self.config.max_body_bytes, trust_proxy=self.config.trust_proxy)
+        request = Request(environ, self, max_body_bytes=self.config.max_body_bytes,
+                          trusted_proxies=self.config.trusted_proxies, public_url=self.config.public_url)
         try:
             response = self.handle(request)
         except HTTPError as error:
@@ -96,6 +97,8 @@ class Portal:
     def handle(self, request: Request) -> Response:
         if not request.path_is_valid:
             raise BadRequest("The address is not valid UTF-8.")
+        if not request.host_is_valid:
+            raise BadRequest("The Host header is not a valid host name.")
         rule, params = self.router.match(request.method, request.path)
         request.route = rule.pattern
         request.session = self.sessions.load(request)
@@ -157,6 +160,8 @@ class Portal:
             response.set_header("Strict-Transport-Security", "max-age=31536000")
         if request.session is not None and not response.get_header("Cache-Control"):
             response.set_header("Cache-Control", "no-store")
+        if request.path.startswith(API_PREFIXES) and not response.get_header("X-Request-Id"):
+            response.set_header("X-Request-Id", "req_" + secrets.token_hex(12))  # answers the router gave, 404 say
 
 
 def format_time(timestamp: float | None) -> str:

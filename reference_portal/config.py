@@ -38,7 +38,11 @@ class Config:
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 60 * 60
     max_body_bytes: int = 1024 * 1024
-    trust_proxy: bool = False
+    # How many reverse proxies stand in front and append to X-Forwarded-For; 0 trusts no forwarded header.
+    trusted_proxies: int = 0
+    # The address clients use, e.g. https://portal.example.com; None takes it from the (validated) Host header.
+    public_url: str | None = None
+    http_workers: int = 32
     login_account_free_failures: int = 5
     login_address_free_failures: int = 20
     login_max_delay_seconds: int = 15 * 60
@@ -53,7 +57,9 @@ class Config:
             "database": env.get("DPF_PORTAL_DB", "portal.sqlite3"),
             "development": env.get("DPF_PORTAL_DEVELOPMENT", "1") != "0",
             "demo_seed": env.get("DPF_PORTAL_DEMO_SEED", "1") != "0",
-            "trust_proxy": env.get("DPF_PORTAL_TRUST_PROXY", "0") == "1",
+            "trusted_proxies": int(env.get("DPF_PORTAL_TRUST_PROXY", "0") or 0),
+            "public_url": (env.get("DPF_PORTAL_PUBLIC_URL") or "").rstrip("/") or None,
+            "http_workers": int(env.get("DPF_PORTAL_HTTP_WORKERS", "32")),
             "demo_passwords": DemoPasswords.from_env(),
             "webhook_retry_scale": float(env.get("DPF_PORTAL_WEBHOOK_RETRY_SCALE", "1")),
         }

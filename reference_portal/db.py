@@ -1,4 +1,7 @@
-"""SQLite storage: one connection per thread, WAL, ordered schema versions, short write transactions."""
+"""SQLite storage: one connection per live thread, WAL, ordered schema versions, short write transactions.
+
+A thread's connection is closed once the thread has ended (swept whenever another thread opens one), so a
+server that starts threads freely still holds at most one connection per thread that is alive."""
 
 from __future__ import annotations
 
@@ -16,11 +19,12 @@ class Database:
         self.path = path
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
 
     def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            self._close_for_ended_threads()
             # Autocommit mode: every write goes through transaction(), which says BEGIN IMMEDIATE itself.
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
             conn.row_factory = sqlite3.Row
@@ -30,8 +34,28 @@ class Database:
             conn.execute("PRAGMA synchronous = NORMAL")
             self._local.conn = conn
             with self._lock:
-                self._connections.append(conn)
+                self._connections[threading.current_thread()] = conn
         return conn
+
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._connections)
+
+    def release(self) -> None:
+        """Close the calling thread's connection, if it has one (for threads that end on purpose)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            with self._lock:
+                self._connections.pop(threading.current_thread(), None)
+            conn.close()
+
+    def _close_for_ended_threads(self) -> None:
+        with self._lock:
+            ended = [thread for thread in self._connections if not thread.is_alive()]
+            closing = [self._connections.pop(thread) for thread in ended]
+        for conn in closing:
+            conn.close()
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         return self.connection().execute(sql, params).fetchall()
@@ -83,7 +107,7 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for conn in self._connections.values():
                 conn.close()
             self._connections.clear()
         self._local = threading.local()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from .sessions import Session
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+VALID_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+                        r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
 class HTTPError(Exception):
@@ -56,6 +59,11 @@ class MethodNotAllowed(HTTPError):
         super().__init__(headers=[("Allow", ", ".join(self.allowed))])
 
 
+class RequestTimeout(HTTPError):
+    status, title = 408, "Request timeout"
+    description = "The request body did not arrive in time."
+
+
 class PayloadTooLarge(HTTPError):
     status, title = 413, "Request too large"
     description = "The request body is larger than the portal accepts."
@@ -86,17 +94,20 @@ class InternalServerError(HTTPError):
 class Request:
     """One incoming request: method, path, query, headers, cookies and a size-limited form body."""
 
-    def __init__(self, environ: WSGIEnvironment, app: Portal, *, max_body_bytes: int, trust_proxy: bool = False):
+    def __init__(self, environ: WSGIEnvironment, app: Portal, *, max_body_bytes: int, trusted_proxies: int = 0,
+                 public_url: str | None = None):
         self.environ = environ
         self.app = app
         self.method: str = environ.get("REQUEST_METHOD", "GET").upper()
         self.path, self.path_is_valid = _decode_path(environ.get("PATH_INFO", "") or "/")
         self.query_string: str = environ.get("QUERY_STRING", "")
         self.max_body_bytes = max_body_bytes
-        self.trust_proxy = trust_proxy
+        self.trusted_proxies = trusted_proxies
+        self.public_url = public_url
         self.session: Session | None = None
         self.route: str = ""  # the matched route's pattern, e.g. /api/v1/payments/<payment_id>
         self._form: dict[str, list[str]] | None = None
+        self._body: bytes | None = None
         self._cookies: dict[str, str] | None = None
 
     @property
@@ -116,7 +127,7 @@ class Request:
     @property
     def scheme(self) -> str:
         forwarded = self.header("X-Forwarded-Proto").split(",")[0].strip().lower()
-        if self.trust_proxy and forwarded in ("http", "https"):
+        if self.trusted_proxies and forwarded in ("http", "https"):
             return forwarded
         return self.environ.get("wsgi.url_scheme", "http")
 
@@ -126,10 +137,12 @@ class Request:
 
     @property
     def remote_addr(self) -> str:
-        if self.trust_proxy:
-            forwarded = self.header("X-Forwarded-For").split(",")[0].strip()
-            if forwarded:
-                return forwarded
+        if self.trusted_proxies:
+            # Each proxy appends the address it was called from: the Nth entry from the right is the one the
+            # outermost of our N proxies saw. Entries left of it are whatever the client chose to send.
+            hops = [hop.strip() for hop in self.header("X-Forwarded-For").split(",") if hop.strip()]
+            if hops:
+                return hops[-min(self.trusted_proxies, len(hops))]
         return self.environ.get("REMOTE_ADDR", "") or "unknown"
 
     @property
@@ -146,7 +159,12 @@ class Request:
         return self._cookies
 
     def read_body(self) -> bytes:
-        """Read the body, refusing more than max_body_bytes whatever Content-Length claims."""
+        """The body, read once, refusing more than max_body_bytes whatever Content-Length claims."""
+        if self._body is None:
+            self._body = self._read_body()
+        return self._body
+
+    def _read_body(self) -> bytes:
         raw_length = self.header("Content-Length")
         if not raw_length:
             return b""
@@ -158,7 +176,10 @@ class Request:
             raise BadRequest("The Content-Length header is negative.")
         if length > self.max_body_bytes:
             raise PayloadTooLarge()
-        body = self.environ["wsgi.input"].read(length)
+        try:
+            body = self.environ["wsgi.input"].read(length)
+        except (TimeoutError, OSError):
+            raise RequestTimeout() from None
         if len(body) != length:
             raise BadRequest("The request body ended early.")
         return body
@@ -189,9 +210,11 @@ class Request:
         if content_type != "application/json":
             raise BadRequest("Send the body as application/json.")
         try:
-            return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
+            data = json.loads(body.decode("utf-8"))
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # a lone surrogate ("\ud800") is not text
+        except (UnicodeError, ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             raise BadRequest("The body is not valid JSON.") from None
+        return data
 
     def field(self, name: str, default: str = "") -> str:
         """One form field; a field sent twice is a malformed form."""
@@ -203,9 +226,18 @@ class Request:
         return values[0]
 
     @property
+    def host_is_valid(self) -> bool:
+        """A Host header, when sent, is a host name or IP literal with an optional port, and nothing else."""
+        host = self.header("Host")
+        return not host or VALID_HOST.fullmatch(host) is not None
+
+    @property
     def base_url(self) -> str:
-        """scheme://host[:port] as the client addressed this portal."""
-        host = self.header("Host") or f"{self.environ.get('SERVER_NAME', 'localhost')}:{self.environ.get('SERVER_PORT', '80')}"
+        """The configured public address, or scheme://host[:port] as the client addressed this portal."""
+        if self.public_url:
+            return self.public_url
+        host = self.header("Host") if self.host_is_valid else ""
+        host = host or f"{self.environ.get('SERVER_NAME', 'localhost')}:{self.environ.get('SERVER_PORT', '80')}"
         return f"{self.scheme}://{host}"
 
     @property

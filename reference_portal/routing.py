@@ -26,7 +26,8 @@ def _compile(pattern: str) -> re.Pattern[str]:
     for match in _PARAM.finditer(pattern):
         regex += re.escape(pattern[pos : match.start()])
         converter, name = match.groups()
-        regex += f"(?P<{name}>[0-9]+)" if converter == "int" else f"(?P<{name}>[^/]+)"
+        # At most 18 digits: every such number fits SQLite's 64-bit integers; a longer one is no page (404).
+        regex += f"(?P<{name}>[0-9]{{1,18}})" if converter == "int" else f"(?P<{name}>[^/]+)"
         pos = match.end()
     regex += re.escape(pattern[pos:])
     return re.compile(f"^{regex}$")

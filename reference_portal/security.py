@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -13,10 +15,29 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
+MEMORY_SHARE_FOR_HASHING = 8  # at most 1/8 of the machine's memory in password hashes at once
+
+
+def hashing_slots(memory_bytes: int, cpus: int, hash_memory_kib: int = _hasher.memory_cost) -> int:
+    """How many argon2 computations may run at once: never more than the memory share allows, and no more than
+    the CPUs can run (more would only queue inside the library)."""
+    by_memory = memory_bytes // MEMORY_SHARE_FOR_HASHING // (hash_memory_kib * 1024)
+    return max(1, min(by_memory, 2 * cpus))
+
+
+def _machine_memory() -> int:
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 30
+
+
+hashing = threading.BoundedSemaphore(hashing_slots(_machine_memory(), os.cpu_count() or 1))
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with hashing:
+        return _hasher.hash(password)
 
 
 @lru_cache(maxsize=1)
@@ -26,8 +47,10 @@ def _decoy_hash() -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Check a password; with no stored hash, spend the same time on a decoy so unknown emails do not show."""
+    decoy = _decoy_hash()
     try:
-        return _hasher.verify(stored_hash or _decoy_hash(), password) and stored_hash is not None
+        with hashing:
+            return _hasher.verify(stored_hash or decoy, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

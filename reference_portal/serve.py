@@ -1,25 +1,151 @@
-"""Serving with the standard library: a threading wsgiref server, in the foreground or in a background thread."""
+"""Serving with the standard library: wsgiref behind a bounded pool of worker threads, with read timeouts.
+
+The accept loop hands each connection to one of `workers` threads and waits when all are busy, so connections
+beyond that wait in the listen backlog instead of each costing a thread. A client that stops sending is dropped
+after `read_timeout` seconds of silence. For production, a server that buffers whole requests before they reach a
+worker (waitress, see the README) also shrugs off clients that send one byte at a time.
+"""
 
 from __future__ import annotations
 
 import logging
+import queue
+import socket
 import threading
+import time
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from .app import Portal
 
 log = logging.getLogger("reference_portal.access")
 
+LISTEN_BACKLOG = 1024
+READ_TIMEOUT_SECONDS = 10.0  # the longest silence while a client sends its request
+REQUEST_DEADLINE_SECONDS = 30.0  # the longest a client may take to send its whole request, however it drips
 
-class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+
+class PooledWSGIServer(WSGIServer):
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, address: tuple[str, int], handler: type[WSGIRequestHandler], *, workers: int):
+        super().__init__(address, handler)
+        self._connections: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue()
+        self._idle = threading.Semaphore(workers)
+        self._workers = [
+            threading.Thread(target=self._work, name=f"portal-http-{n}", daemon=True) for n in range(workers)
+        ]
+        for worker in self._workers:
+            worker.start()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._idle.acquire()  # all workers busy: stop accepting, the kernel's backlog holds the rest
+        self._connections.put((request, client_address))
+
+    def _work(self) -> None:
+        while (item := self._connections.get()) is not None:
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                self._idle.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.exception("connection from %s failed", client_address[0] if client_address else "?")
+
+    def server_close(self) -> None:
+        super().server_close()
+        for _ in self._workers:
+            self._connections.put(None)
+
+
+class _DeadlineReader:
+    """The request stream, read so that every receive waits at most the read timeout and the whole request
+    at most the deadline: a client dripping one byte at a time cannot hold a worker for longer."""
+
+    def __init__(self, stream: Any, sock: socket.socket):
+        self._stream, self._sock = stream, sock
+        self._deadline = time.monotonic() + REQUEST_DEADLINE_SECONDS
+
+    def _arm(self) -> None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the request took longer than the deadline")
+        self._sock.settimeout(min(READ_TIMEOUT_SECONDS, remaining))
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            self._arm()
+            return self._stream.read()
+        chunks = []
+        while size > 0:
+            self._arm()
+            chunk = self._stream.read1(min(size, 65536))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = bytearray()
+        while limit < 0 or len(line) < limit:
+            self._arm()
+            available = self._stream.peek(1)
+            if not available:
+                break
+            wanted = len(available) if limit < 0 else min(len(available), limit - len(line))
+            newline = available.find(b"\n", 0, wanted)
+            line += self._stream.read(wanted if newline < 0 else newline + 1)
+            if newline >= 0:
+                break
+        return bytes(line)
+
+    def __iter__(self) -> Any:
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str) -> Any:  # close, closed: the stream's own
+        return getattr(self._stream, name)
+
+
+class _TimedWriter:
+    """The response stream: each write may wait the read timeout again, whatever the request's deadline left."""
+
+    def __init__(self, stream: Any, sock: socket.socket):
+        self._stream, self._sock = stream, sock
+
+    def write(self, data: bytes) -> int:
+        self._sock.settimeout(READ_TIMEOUT_SECONDS)
+        return self._stream.write(data)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """Logs method, path and status through logging; never the query string, which may carry secrets."""
+    """Logs method, path and status through logging; never the query string, which may carry secrets.
+    A client silent for READ_TIMEOUT_SECONDS, or still sending after REQUEST_DEADLINE_SECONDS, is disconnected."""
+
+    timeout = READ_TIMEOUT_SECONDS
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = _DeadlineReader(self.rfile, self.connection)  # type: ignore[assignment]
+        self.wfile = _TimedWriter(self.wfile, self.connection)  # type: ignore[assignment]
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (TimeoutError, ConnectionError) as gone:
+            log.info("%s dropped: %s", self.address_string(), type(gone).__name__)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         path = self.path.split("?", 1)[0]
@@ -32,7 +158,7 @@ class QuietRequestHandler(WSGIRequestHandler):
 @dataclass
 class RunningPortal:
     app: Portal
-    server: ThreadingWSGIServer
+    server: PooledWSGIServer
     thread: threading.Thread
 
     @property
@@ -48,8 +174,10 @@ class RunningPortal:
         self.app.db.close()
 
 
-def make_portal_server(app: Portal, host: str = "127.0.0.1", port: int = 8000) -> ThreadingWSGIServer:
-    return make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=QuietRequestHandler)
+def make_portal_server(app: Portal, host: str = "127.0.0.1", port: int = 8000) -> PooledWSGIServer:
+    server = PooledWSGIServer((host, port), QuietRequestHandler, workers=app.config.http_workers)
+    server.set_app(app)
+    return server
 
 
 def serve_in_background(app: Portal, host: str = "127.0.0.1", port: int = 0) -> RunningPortal:

@@ -1,7 +1,12 @@
-"""Server-side sessions: a random 256-bit id in an HttpOnly cookie, stored only as its SHA-256 hash."""
+"""Server-side sessions: a random 256-bit id in an HttpOnly cookie, stored only as its SHA-256 hash.
+
+A visitor who has not signed in gets a cookie but no row: their CSRF token is an HMAC of the cookie's id, so
+any number of anonymous visits to the sign-in page store nothing."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from .accounts import User, get_user
@@ -22,12 +27,18 @@ class Session:
     user: User | None = None
     pending_user_id: int | None = None
     issued_id: str | None = None  # the raw id, only on the request that created the session
+    stored: bool = True  # False for an anonymous visitor's session, which has no row
 
 
 class SessionStore:
-    def __init__(self, db: Database, config: Config):
+    def __init__(self, db: Database, config: Config, secret_key: bytes):
         self.db = db
         self.config = config
+        self._csrf_key = hmac.new(secret_key, b"anonymous-csrf", hashlib.sha256).digest()
+
+    def _anonymous(self, raw_id: str, *, issued: bool) -> Session:
+        csrf = hmac.new(self._csrf_key, raw_id.encode("utf-8"), hashlib.sha256).hexdigest()
+        return Session(token_hash(raw_id), csrf, self.config.clock(), issued_id=raw_id if issued else None, stored=False)
 
     def load(self, request: Request) -> Session | None:
         raw_id = request.cookies.get(COOKIE)
@@ -36,14 +47,14 @@ class SessionStore:
         id_hash = token_hash(raw_id)
         row = self.db.one("SELECT * FROM sessions WHERE id_hash = ?", (id_hash,))
         if row is None:
-            return None
+            return self._anonymous(raw_id, issued=False)
         now = self.config.clock()
         idle_expired = now - row["last_seen_at"] > self.config.session_idle_seconds
         absolute_expired = now - row["created_at"] > self.config.session_absolute_seconds
         if idle_expired or absolute_expired:
             with self.db.transaction() as conn:
                 conn.execute("DELETE FROM sessions WHERE id_hash = ?", (id_hash,))
-            return None
+            return self._anonymous(raw_id, issued=False)
         if now - row["last_seen_at"] > TOUCH_EVERY_SECONDS:
             with self.db.transaction() as conn:
                 conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
@@ -80,11 +91,15 @@ class SessionStore:
         return session
 
     def end(self, session: Session) -> None:
-        with self.db.transaction() as conn:
-            conn.execute("DELETE FROM sessions WHERE id_hash = ?", (session.id_hash,))
+        if session.stored:
+            with self.db.transaction() as conn:
+                conn.execute("DELETE FROM sessions WHERE id_hash = ?", (session.id_hash,))
 
     def ensure(self, request: Request) -> Session:
-        return request.session or self.start(request)
+        """The visitor's session, or a new anonymous one (a cookie and a CSRF token, no row)."""
+        if request.session is None:
+            request.session = self._anonymous(new_token(), issued=True)
+        return request.session
 
     def write_cookie(self, request: Request, response: Response) -> None:
         session = request.session

@@ -44,6 +44,9 @@ class LoginThrottle:
                     " last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until",
                     (key, failures, now, now + delay),
                 )
+            conn.execute(  # rows that no longer slow anyone down
+                "DELETE FROM login_throttle WHERE last_failure_at < ? AND blocked_until < ?", (now - WINDOW_SECONDS, now)
+            )
 
     def record_success(self, email: str) -> None:
         with self.db.transaction() as conn:

@@ -160,3 +160,31 @@ def test_helpers_return_rows_one_row_and_one_value(database: Database):
     assert database.one("SELECT y FROM t WHERE x = 3") is None
     assert database.scalar("SELECT y FROM t WHERE x = :x", {"x": 1}) == "a"
     assert database.scalar("SELECT y FROM t WHERE x = 3") is None
+
+
+def test_connections_of_ended_threads_are_closed(database: Database):
+    opened: list[sqlite3.Connection] = []
+    for _ in range(50):
+        thread = threading.Thread(target=lambda: opened.append(database.connection()))
+        thread.start()
+        thread.join()
+    database.connection()
+    assert database.open_connections() <= 2  # this thread's, and at most the last ended thread's until the next sweep
+    with pytest.raises(sqlite3.ProgrammingError):
+        opened[0].execute("SELECT 1")
+
+
+def test_release_closes_only_the_calling_threads_connection(database: Database):
+    mine = database.connection()
+    released: list[sqlite3.Connection] = []
+
+    def open_and_release() -> None:
+        released.append(database.connection())
+        database.release()
+
+    thread = threading.Thread(target=open_and_release)
+    thread.start()
+    thread.join()
+    with pytest.raises(sqlite3.ProgrammingError):
+        released[0].execute("SELECT 1")
+    assert mine.execute("SELECT 1").fetchone()[0] == 1

@@ -141,5 +141,20 @@ def test_no_session_is_made_for_pages_that_do_not_need_one(client, portal):
 def test_expired_sessions_are_purged_when_a_new_one_starts(make_client, sign_in, clock, portal):
     sign_in(make_client(), *DEVELOPER)
     clock.advance(31 * MINUTE)
-    make_client().get("/login")
-    assert portal.db.scalar("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL") == 0
+    sign_in(make_client(), *DEVELOPER)
+    assert portal.db.scalar("SELECT COUNT(*) FROM sessions") == 1
+
+
+def test_anonymous_visits_store_nothing_and_their_form_still_signs_in(make_client, sign_in, portal):
+    for _ in range(50):
+        assert make_client().get("/login").status_code == 200
+    assert portal.db.scalar("SELECT COUNT(*) FROM sessions") == 0
+    assert sign_in(make_client(), *DEVELOPER).status_code == 303
+
+
+def test_an_anonymous_csrf_token_belongs_to_its_own_cookie(make_client, csrf_token):
+    first, second = make_client(), make_client()
+    token_of_first = csrf_token(first.get("/login").text)
+    second.get("/login")
+    answer = second.post("/login", data={"email": DEVELOPER[0], "password": DEVELOPER[1], "csrf_token": token_of_first})
+    assert answer.status_code == 403

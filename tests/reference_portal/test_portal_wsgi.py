@@ -244,18 +244,18 @@ def test_database_is_locked_is_a_503_with_retry_after(failing_client, caplog):
     assert any("busy" in record.getMessage() for record in caplog.records)
 
 
-def test_a_real_write_lock_held_elsewhere_is_a_503(portal, client):
+def test_a_real_write_lock_held_elsewhere_is_a_503(portal, client, sign_in):
     portal.db.connection().execute("PRAGMA busy_timeout = 0")  # do not wait the usual 10 s for the lock
     holder = sqlite3.connect(portal.config.database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        response = client.get("/login")  # starts an anonymous session: a write
+        response = sign_in(client, "dev@example.com", "developer-demo-pass")  # starts a session: a write
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert response.status_code == 503
     assert "retry-after" in response.headers
-    assert client.get("/login").status_code == 200  # and fine again once the lock is gone
+    assert sign_in(client, "dev@example.com", "developer-demo-pass").status_code == 303  # fine once the lock is gone
 
 
 def test_an_http_error_raised_by_a_handler_is_its_own_page(failing_client):
