@@ -160,3 +160,42 @@ def test_the_forwarded_address_counts_only_behind_a_trusted_proxy(make_portal, s
         assert sign_in(client, "a@example.com", "guess").status_code == 401
         assert portal.db.scalar("SELECT COUNT(*) FROM login_throttle WHERE key = 'address:10.0.0.1'") == 1
         assert portal.db.scalar("SELECT COUNT(*) FROM login_throttle WHERE key = 'address:192.0.2.50'") == 0
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "counted"),
+    [
+        (1, "192.0.2.50", "192.0.2.50"),
+        (1, "203.0.113.66, 192.0.2.50", "192.0.2.50"),  # the left entry is what the client made up
+        (2, "203.0.113.66, 192.0.2.50, 10.0.0.2", "192.0.2.50"),
+        (2, "192.0.2.50", "192.0.2.50"),
+    ],
+)
+def test_behind_n_proxies_the_nth_address_from_the_right_counts(make_portal, sign_in, proxies, forwarded_for, counted):
+    portal = make_portal(trusted_proxies=proxies, login_account_free_failures=100)
+    with address_client(portal, "10.0.0.1") as client:
+        client.headers["X-Forwarded-For"] = forwarded_for
+        assert sign_in(client, "a@example.com", "guess").status_code == 401
+    keys = [row["key"] for row in portal.db.query("SELECT key FROM login_throttle WHERE key LIKE 'address:%'")]
+    assert keys == [f"address:{counted}"]
+
+
+def test_a_spoofed_left_most_hop_does_not_escape_the_address_limit(make_portal, sign_in):
+    portal = make_portal(trusted_proxies=1, login_address_free_failures=2, login_account_free_failures=100)
+    with address_client(portal, "10.0.0.1") as client:
+        for number in range(2):
+            client.headers["X-Forwarded-For"] = f"198.51.100.{number}, 192.0.2.50"
+            assert sign_in(client, f"user{number}@example.com", "guess").status_code == 401
+        client.headers["X-Forwarded-For"] = "198.51.100.99, 192.0.2.50"
+        assert sign_in(client, *DEVELOPER).status_code == 429
+
+
+def test_throttle_rows_that_no_longer_slow_anyone_are_pruned(make_portal, sign_in, clock):
+    portal = make_portal()
+    with address_client(portal, "198.51.100.7") as guesser:
+        for number in range(5):
+            sign_in(guesser, f"user{number}@example.com", "guess")
+        clock.advance(16 * 60)
+        sign_in(guesser, "someone@example.com", "guess")
+    keys = {row["key"] for row in portal.db.query("SELECT key FROM login_throttle")}
+    assert keys == {"account:someone@example.com", "address:198.51.100.7"}
