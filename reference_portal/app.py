@@ -26,6 +26,7 @@ from .http import (
     json_response,
     redirect,
 )
+from .navigation import MAIN_NAVIGATION
 from .routes import ROUTES
 from .routing import Access, Router, Rule
 from .security import same
@@ -71,6 +72,7 @@ class Portal:
             loader=PackageLoader(__package__), autoescape=True, undefined=StrictUndefined, auto_reload=False
         )
         self.templates.filters["when"] = format_time
+        self.templates.globals["main_navigation"] = MAIN_NAVIGATION
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = Request(environ, self, max_body_bytes=self.config.max_body_bytes,

@@ -8,22 +8,10 @@ from typing import Callable
 from .accounts import User
 from .db import Database
 from .http import Request, Response
+from .navigation import AREAS, QuickLink
 
 
-@dataclass(frozen=True)
-class QuickLink:
-    name: str
-    href: str
-    summary: str
-
-
-QUICK_LINKS = (
-    QuickLink("Applications", "/app/apps", "Register an application and get its client credentials."),
-    QuickLink("API keys", "/app/keys", "See, rotate and revoke your credentials."),
-    QuickLink("API products", "/app/products", "Find the APIs you can subscribe to."),
-    QuickLink("Sandbox", "/app/sandbox", "Try the APIs against test data."),
-    QuickLink("Docs", "/app/docs", "Read the endpoint reference and examples."),
-)
+QUICK_LINKS = AREAS
 
 
 @dataclass(frozen=True)

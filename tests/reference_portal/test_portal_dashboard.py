@@ -18,6 +18,9 @@ QUICK_LINKS_EXPECTED = [
     ("API products", "/app/products"),
     ("Sandbox", "/app/sandbox"),
     ("Docs", "/app/docs"),
+    ("Webhooks", "/app/webhooks"),
+    ("Usage", "/app/usage"),
+    ("Security", "/app/security/2fa"),
 ]
 CHECKLIST_ITEM = re.compile(
     r'data-testid="checklist-item" data-state="(done|todo)">\s*<span class="state">[^<]*</span>\s*'
@@ -49,7 +52,7 @@ def test_dashboard_names_the_developer_and_the_organisation(dashboard: str, port
     assert '<span data-testid="organisation-name">Acme Payments</span>' in dashboard
 
 
-def test_dashboard_has_the_five_quick_links(dashboard: str):
+def test_dashboard_has_a_quick_link_to_every_area(dashboard: str):
     links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', section(dashboard, "quick-links"))
     assert [(name, href) for href, name in links] == QUICK_LINKS_EXPECTED
     assert [(link.name, link.href) for link in QUICK_LINKS] == QUICK_LINKS_EXPECTED
@@ -108,3 +111,14 @@ def test_an_empty_area_shows_its_heading_intro_and_empty_state(make_portal, make
     assert '<p class="lead">Widgets do things.</p>' in html
     assert '<p class="empty-state" data-testid="empty-state">No widgets yet.</p>' in html
     assert page.__name__ == "empty_area_widgets"
+
+
+def test_the_main_navigation_reaches_every_developer_area_that_has_a_page(client, sign_in):
+    sign_in(client, "dev@example.com", "developer-demo-pass")
+    navigation = client.get("/app").text.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+    linked = set(re.findall(r'<a href="([^"]+)"', navigation))
+    area_pages = {rule.pattern for rule in ROUTES if rule.method == "GET" and rule.access is Access.DEVELOPER
+                  and rule.pattern.count("/") == 2}  # /app/<area>: an area's own page, not one of its sub-pages
+    assert area_pages - linked == {"/app/how-to-test"}  # reached from Docs, the page it belongs to
+    for href in linked - {"/"}:
+        assert client.get(href).status_code == 200, href
