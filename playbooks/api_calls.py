@@ -12,6 +12,18 @@ def request_token(api: httpx.Client, client_id: str, secret: str, **fields: str)
     return api.post("/oauth/token", data={"grant_type": "client_credentials", **fields}, auth=(client_id, secret))
 
 
+class TokenRefused(AssertionError):
+    """The token endpoint did not grant a token where the flow's set-up needs one."""
+
+
+def access_token(api: httpx.Client, client_id: str, secret: str) -> str:
+    """A bearer token for a credential that must work: set-up for flows that call the API."""
+    answer = request_token(api, client_id, secret)
+    if answer.status_code != 200:
+        raise TokenRefused(f"POST /oauth/token for {client_id} answered HTTP {answer.status_code}, not 200")
+    return answer.json()["access_token"]
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

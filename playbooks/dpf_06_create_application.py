@@ -40,7 +40,7 @@ def test_create_application(flow, open_page, developer, applications, vault, api
                 form.create.click()
             expect(dialog.root).to_be_visible()
             client_id = dialog.client_id.inner_text().strip()
-            vault.put(f"{client_id}.client_secret", dialog.secret.inner_text().strip())
+            dialog.keep(vault, f"{client_id}.client_secret")
             flow.capture("One-time secret dialog (secret masked)")
             dialog.done.click()
             expect(page).not_to_have_url(at_path("/app/apps"))

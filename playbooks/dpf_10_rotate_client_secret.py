@@ -29,7 +29,7 @@ def test_rotate_client_secret(flow, open_page, developer, applications, vault, a
             expect(dialog.client_id).to_have_text(app.client_id)
 
         with flow.step("Capture one-time rotated secret."):
-            vault.put(app.secret_name, dialog.secret.inner_text().strip())
+            dialog.keep(vault, app.secret_name)
             flow.capture("Rotated secret dialog (secret masked)")
             dialog.done.click()
             expect(keys.heading).to_be_visible()

@@ -31,7 +31,7 @@ def test_create_sandbox_credential(flow, open_page, developer, sandbox_credentia
 
         with flow.step("Capture generated values."):
             merchant_id = dialog.root.get_by_test_id("sandbox-merchant-id").inner_text().strip()
-            vault.put(f"{merchant_id}.api_key", dialog.secret.inner_text().strip())
+            dialog.keep(vault, f"{merchant_id}.api_key")
             flow.capture("Sandbox credential dialog (key masked)")
             dialog.done.click()
             expect(page).to_have_url(at_path("/app/sandbox"))

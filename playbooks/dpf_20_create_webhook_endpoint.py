@@ -32,7 +32,7 @@ def test_create_webhook_endpoint(flow, open_page, developer, developer_portal, w
 
         with flow.step("Capture one-time signing secret dialog."):
             secret_name = f"webhook-{webhook_inbox.path.rsplit('/', 1)[-1]}.signing_secret"
-            vault.put(secret_name, dialog.secret.inner_text().strip())
+            dialog.keep(vault, secret_name)
             flow.capture("Signing secret dialog (secret masked)")
             dialog.done.click()
             expect(page).to_have_url(at_path("/app/webhooks"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import create_payment, request_token
+from playbooks.api_calls import access_token, create_payment
 from playbooks.pages import WebhooksPage
 
 FLOW_ID = "DPF-21"
@@ -16,7 +16,7 @@ def test_toggle_webhook_active_inactive(flow, open_page, developer, applications
                                          vault, api):
     endpoint = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded"])
     app = applications.create()
-    token = request_token(api, app.client_id, vault.get(app.secret_name)).json()["access_token"]
+    token = access_token(api, app.client_id, vault.get(app.secret_name))
     page = open_page(developer)
     webhooks = WebhooksPage(page)
     page.goto("/app/webhooks")

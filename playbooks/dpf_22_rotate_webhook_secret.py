@@ -26,7 +26,7 @@ def test_rotate_webhook_secret(flow, open_page, developer, developer_portal, web
             expect(dialog.root).to_be_visible()
 
         with flow.step("Capture new secret value."):
-            vault.put(endpoint.secret_name, dialog.secret.inner_text().strip())
+            dialog.keep(vault, endpoint.secret_name)
             flow.capture("Rotated signing secret (masked)")
             dialog.done.click()
             expect(webhooks.heading).to_be_visible()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import create_payment, request_token
+from playbooks.api_calls import access_token, create_payment
 from playbooks.pages import WebhooksPage
 
 FLOW_ID = "DPF-24"
@@ -17,7 +17,7 @@ def test_delete_webhook_endpoint(flow, open_page, developer, applications, webho
     doomed = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded"])
     witness = webhook_endpoints.create(second_webhook_inbox.url, ["payment.succeeded"])
     app = applications.create()
-    token = request_token(api, app.client_id, vault.get(app.secret_name)).json()["access_token"]
+    token = access_token(api, app.client_id, vault.get(app.secret_name))
     page = open_page(developer)
     webhooks = WebhooksPage(page)
     page.goto("/app/webhooks")

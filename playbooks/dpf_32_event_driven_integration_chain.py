@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import create_payment, request_token
+from playbooks.api_calls import access_token, create_payment
 from playbooks.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-32"
@@ -27,12 +27,12 @@ def test_event_driven_integration_chain(flow, open_page, developer, applications
             webhooks.url.fill(webhook_inbox.url)
             webhooks.event_type("payment.succeeded").check()
             webhooks.add.click()
-            vault.put(f"{app.client_id}.webhook_secret", dialog.secret.inner_text().strip())
+            dialog.keep(vault, f"{app.client_id}.webhook_secret")
             dialog.done.click()
         expect(webhooks.state(webhook_inbox.url)).to_have_attribute("data-state", "active")
 
     with flow.step("Trigger test event."):
-        token = request_token(api, app.client_id, vault.get(app.secret_name)).json()["access_token"]
+        token = access_token(api, app.client_id, vault.get(app.secret_name))
         answer = create_payment(api, token, 4242)
         assert answer.status_code == 201, f"the payment was refused: HTTP {answer.status_code}"
         payment, request_id = answer.json()["id"], answer.headers["x-request-id"]

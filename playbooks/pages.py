@@ -6,6 +6,8 @@ import re
 
 from playwright.sync_api import Locator, Page
 
+from fixtures.vault import SecretVault
+
 
 def at_path(path: str) -> re.Pattern[str]:
     """Matches a page URL whose path is exactly `path`, whatever the host, query or fragment."""
@@ -85,6 +87,10 @@ class SecretDialog:
         self.copy_client_id = self.root.get_by_role("button", name="Copy client ID")
         self.copy_secret = self.root.get_by_role("button", name="Copy client secret")
         self.done = self.root.get_by_role("link", name="Done")
+
+    def keep(self, vault: SecretVault, name: str) -> None:
+        """Put the secret shown once into the vault under `name`: the only place a flow reads it back from."""
+        vault.put(name, self.secret.inner_text().strip())
 
 
 class KeysPage:

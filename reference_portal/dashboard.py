@@ -8,7 +8,7 @@ from typing import Callable
 from .accounts import User
 from .db import Database
 from .http import Request, Response
-from .navigation import AREAS, QuickLink
+from .navigation import AREAS
 
 
 QUICK_LINKS = AREAS

@@ -3,7 +3,8 @@
 import pytest
 
 from reference_portal import dashboard
-from reference_portal.dashboard import QUICK_LINKS, QuickLink
+from reference_portal.dashboard import QUICK_LINKS
+from reference_portal.navigation import QuickLink
 
 WITHOUT_SANDBOX = tuple(link for link in QUICK_LINKS if link.name != "Sandbox")
 DOCS_TO_APPS = tuple(QuickLink(l.name, "/app/apps", l.summary) if l.name == "Docs" else l for l in QUICK_LINKS)
