@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from playbooks.flow_ids import normalise as normalise_id
+
 SPEC_FILE = "developer-flows.txt"
 
 _GROUP = re.compile(r"^([A-H])\. (.+)$")
@@ -113,10 +115,6 @@ def get(flow_id: str) -> Flow:
         raise CatalogError(unknown_id_message(flow_id)) from None
 
 
-def normalise_id(flow_id: str) -> str:
-    """'dpf-1', 'DPF01' and '1' all mean DPF-01."""
-    match = re.fullmatch(r"(?:dpf)?-?0*(\d{1,2})", flow_id.strip(), flags=re.IGNORECASE)
-    return f"DPF-{int(match.group(1)):02d}" if match else flow_id.strip().upper()
 
 
 def unknown_id_message(flow_id: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -16,12 +15,12 @@ from typing import Sequence
 import pytest
 
 from playbooks import catalog
+from playbooks.flow_ids import in_file_name as flow_in_file_name
 from playbooks.modules import module_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PLAYBOOKS_DIR = Path(__file__).resolve().parent
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 4
-NODE_FLOW_ID = re.compile(r"dpf_(\d{2})_")
 
 
 class UsageError(Exception):
@@ -96,10 +95,9 @@ class RunRecorder:
         return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        found = NODE_FLOW_ID.search(report.nodeid)
-        if not found:
+        flow_id = flow_in_file_name(report.nodeid)
+        if flow_id is None:
             return
-        flow_id = f"DPF-{found.group(1)}"
         result = self.results.setdefault(flow_id, FlowResult(flow_id, outcome="passed"))
         result.duration += report.duration
         if report.failed:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import playbooks
 
-MODULE_NAME = re.compile(r"^dpf_(\d{2})_[a-z0-9_]+$")
+MODULE_NAME = re.compile(r"^dpf_\d{2}_[a-z0-9_]+$")
 
 
 @dataclass(frozen=True)

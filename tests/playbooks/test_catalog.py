@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from playbooks import catalog
+from playbooks import catalog, flow_ids
 
 SHARED_SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_61e7da95769dc0de.txt"
 
@@ -68,3 +68,16 @@ def test_a_flow_without_an_expected_result_is_refused():
 def test_the_packaged_specification_is_the_shared_seed():
     packaged = Path(catalog.__file__).parent / "spec" / catalog.SPEC_FILE
     assert packaged.read_text(encoding="utf-8") == SHARED_SEED.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("text, flow_id", [
+    ("playbooks/dpf_06_create_application.py::test_create_application[chromium]", "DPF-06"),
+    ("dpf_34_partner_go_live_checklist", "DPF-34"),
+    ("tests/negative/test_positive_control.py", None),
+])
+def test_a_flow_is_read_from_its_file_name(text, flow_id):
+    assert flow_ids.in_file_name(text) == flow_id
+
+
+def test_a_flow_tag_names_the_data_it_creates():
+    assert flow_ids.tag("DPF-06") == "dpf06"

@@ -4,7 +4,8 @@ import ast
 import re
 
 from playbooks import catalog
-from playbooks.modules import MODULE_NAME, playbook_modules
+from playbooks.flow_ids import in_file_name
+from playbooks.modules import playbook_modules
 
 
 def test_every_catalog_flow_has_exactly_one_module():
@@ -17,8 +18,8 @@ def test_every_catalog_flow_has_exactly_one_module():
 
 def test_every_module_names_the_flow_its_file_name_says():
     for module in playbook_modules():
-        number = MODULE_NAME.match(module.name).group(1)
-        assert module.flow_id == f"DPF-{number}", module.name
+        assert module.flow_id == in_file_name(module.name), module.name
+        number = module.flow_id.removeprefix("DPF-")
         slug = re.sub(r"[^a-z0-9]+", "_", catalog.get(module.flow_id).title.lower()).strip("_")
         assert module.name == f"dpf_{number}_{slug}", f"{module.name} should be named after its title"
 
