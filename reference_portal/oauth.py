@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import sqlite3
 from urllib.parse import unquote
 
 from . import credentials
 from .api import REALM, ApiError, CallRecord, run_call
-from .apidoc import Doc, documented
+from .apidoc import SCOPE_LIST, Doc, documented
 from .http import Request, Response, json_response
 from .security import new_token, token_hash
 
@@ -21,12 +20,29 @@ TOKEN_LIFETIME_SECONDS = 3600
         "Get an access token",
         "oauth",
         security="basic",
-        description="The OAuth 2.0 client-credentials grant. Authenticate with HTTP Basic (client ID and secret) or "
-        "the client_id and client_secret fields; scope defaults to every approved product.",
+        description="The OAuth 2.0 client-credentials grant. Authenticate with HTTP Basic (client ID and secret) or, "
+        "instead of it, the client_id and client_secret fields; scope defaults to every approved product, and a "
+        "product the application is not approved for is refused (invalid_scope). Unknown fields are ignored.",
         form_body={"grant_type": "client_credentials", "scope": "payments accounts"},
+        form_schema={
+            "type": "object",
+            "required": ["grant_type"],
+            "properties": {"grant_type": {"type": "string", "enum": ["client_credentials"]}, "scope": SCOPE_LIST},
+        },
         response={"access_token": "at_…", "token_type": "Bearer", "expires_in": TOKEN_LIFETIME_SECONDS,
                   "scope": "accounts payments"},
-        errors=(400, 401),
+        response_schema={
+            "type": "object",
+            "required": ["access_token", "token_type", "expires_in", "scope"],
+            "properties": {
+                "access_token": {"type": "string", "pattern": "^at_"},
+                "token_type": {"type": "string", "enum": ["Bearer"]},
+                "expires_in": {"type": "integer", "enum": [TOKEN_LIFETIME_SECONDS], "description": "Seconds."},
+                "scope": SCOPE_LIST,
+            },
+            "additionalProperties": False,
+        },
+        errors=(400, 401, 413),
         error_examples={400: ("invalid_scope", "The application is not approved for: fx."),
                         401: ("invalid_client", "Client authentication failed.")},
     )
@@ -52,7 +68,7 @@ def _client_credentials(request: Request) -> tuple[str, str]:
             raise ApiError(400, "invalid_request", "Use one way of client authentication, not two.")
         try:
             client_id, _, secret = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not ASCII, not base64 (binascii.Error), or not UTF-8 inside
             raise _invalid_client() from None
         return unquote(client_id), unquote(secret)
     if not form_id or not form_secret:
@@ -80,6 +96,8 @@ def _issue_token(request: Request, conn: sqlite3.Connection, record: CallRecord)
     if client is None:
         raise _invalid_client()
     record.credential_id = client.credential_id
+    if not grant_type:
+        raise ApiError(400, "invalid_request", "The grant_type field is required.")
     if grant_type != "client_credentials":
         raise ApiError(400, "unsupported_grant_type", "Only the client_credentials grant is supported.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import sqlite3
 from datetime import datetime, timezone
@@ -9,7 +10,7 @@ from typing import Any
 
 from . import webhooks
 from .api import ApiError, CallRecord, api_endpoint
-from .apidoc import Doc, Param, documented
+from .apidoc import Doc, Param, Schema, documented
 from .http import Request, Response, json_response
 
 CURRENCIES = ("GBP", "EUR", "USD")
@@ -18,6 +19,42 @@ OPENING_BALANCE = 1_000_000  # minor units, per currency, for every application'
 DECLINED_AMOUNT = 4000
 RATES_TO_GBP = {"GBP": 1.0, "EUR": 0.8571, "USD": 0.7874}
 MAX_DESCRIPTION = 200
+MAX_AMOUNT = 100_000_000
+MAX_LIMIT, DEFAULT_LIMIT = 100, 20  # page sizes of the payment list
+DEFAULT_QUOTE_AMOUNT = 100
+PAYMENT_FIELDS = ("amount", "currency", "description")
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")  # as a query parameter: ASCII digits only, no "+", "_", spaces or other scripts
+
+# --- The schemas the OpenAPI document publishes; the validation below keeps to them. --------------------------
+
+CURRENCY = Schema("Currency", {"type": "string", "enum": list(CURRENCIES), "description": "ISO 4217 code."})
+AMOUNT = {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT, "description": "Minor units, e.g. pence."}
+TIMESTAMP = {"type": "string", "format": "date-time"}
+PAYMENT_ID = {"type": "string", "pattern": "^pay_[0-9a-f]{24}$"}
+NEW_PAYMENT = Schema("NewPayment", {
+    "type": "object",
+    "required": ["amount", "currency"],
+    "properties": {
+        "amount": AMOUNT,
+        "currency": CURRENCY,
+        "description": {"type": "string", "maxLength": MAX_DESCRIPTION, "default": ""},
+    },
+    "additionalProperties": False,
+})
+PAYMENT = Schema("Payment", {
+    "type": "object",
+    "required": ["id", "amount", "currency", "description", "status", "failure_reason", "created_at"],
+    "properties": {
+        "id": PAYMENT_ID,
+        "amount": AMOUNT,
+        "currency": CURRENCY,
+        "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
+        "status": {"type": "string", "enum": ["succeeded", "failed"]},
+        "failure_reason": {"enum": ["card_declined", None], "description": "Why a failed payment failed."},
+        "created_at": TIMESTAMP,
+    },
+    "additionalProperties": False,
+})
 
 
 def _iso(timestamp: float) -> str:
@@ -40,6 +77,33 @@ def _bad(description: str) -> ApiError:
     return ApiError(400, "invalid_request", description)
 
 
+def _whole_number(request: Request, name: str, low: int, high: int, *, default: int) -> int:
+    """A whole-number query parameter from low to high, or its default when absent."""
+    text = request.arg(name, str(default))
+    try:
+        value = int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+    except ValueError:  # more digits than int() takes
+        value = None
+    if value is None or not low <= value <= high:
+        raise _bad(f"{name} must be a whole number from {low} to {high}.")
+    return value
+
+
+def _currency_param(request: Request, name: str) -> str:
+    """A currency code as a query parameter, in any letter case (ASCII only: "uſd".upper() is "USD")."""
+    value = request.arg(name)
+    if not value.isascii() or value.upper() not in CURRENCIES:
+        raise _bad(f"from and to must be among {', '.join(CURRENCIES)}.")
+    return value.upper()
+
+
+def _is_whole(value: object) -> bool:
+    """A JSON number without a fractional part: 1250 or 1250.0, as JSON Schema's "integer" has it; not true."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
 PAYMENT_EXAMPLE = {"id": "pay_5b1e6f0c2a9d4e7f8a1b2c3d", "amount": 1250, "currency": "GBP", "description": "Order 1001",
            "status": "succeeded", "failure_reason": None, "created_at": "2026-11-28T09:30:00Z"}
 
@@ -49,11 +113,16 @@ PAYMENT_EXAMPLE = {"id": "pay_5b1e6f0c2a9d4e7f8a1b2c3d", "amount": 1250, "curren
         "Create a payment",
         "payments",
         scope="payments",
-        description=f"In the sandbox an amount of {DECLINED_AMOUNT} is always declined (status failed, card_declined).",
+        description=f"In the sandbox an amount of {DECLINED_AMOUNT} is always declined (status failed, card_declined). "
+        "Fields other than amount, currency and description are refused.",
         json_body={"amount": 1250, "currency": "GBP", "description": "Order 1001"},
+        json_schema=NEW_PAYMENT,
         status=201,
         response=PAYMENT_EXAMPLE,
-        errors=(400, 401, 403, 429),
+        response_schema=PAYMENT,
+        links={"GetPayment": {"operationId": "get_payment", "parameters": {"payment_id": "$response.body#/id"},
+                              "description": "The payment just created."}},
+        errors=(400, 401, 403, 413, 429),
     )
 )
 @api_endpoint("payments")
@@ -61,10 +130,14 @@ def create_payment(request: Request, conn: sqlite3.Connection, caller: CallRecor
     body = request.json()
     if not isinstance(body, dict):
         raise _bad("The body must be a JSON object.")
+    unknown = sorted(set(body) - set(PAYMENT_FIELDS))
+    if unknown:
+        raise _bad(f"Unknown field {unknown[0][:50]!r}: a payment has only {', '.join(PAYMENT_FIELDS)}.")
     amount, currency = body.get("amount"), body.get("currency")
     description = body.get("description", "")
-    if not isinstance(amount, int) or isinstance(amount, bool) or not 1 <= amount <= 100_000_000:
-        raise _bad("amount must be a whole number of minor units from 1 to 100000000.")
+    if not _is_whole(amount) or not 1 <= amount <= MAX_AMOUNT:
+        raise _bad(f"amount must be a whole number of minor units from 1 to {MAX_AMOUNT}.")
+    amount = int(amount)
     if currency not in CURRENCIES:
         raise _bad(f"currency must be one of {', '.join(CURRENCIES)}.")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
@@ -93,19 +166,26 @@ def create_payment(request: Request, conn: sqlite3.Connection, caller: CallRecor
         "List payments",
         "payments",
         scope="payments",
-        query=(Param("limit", "How many, newest first (1 to 100).", 20, required=False, type="integer"),),
+        query=(
+            Param("limit", f"How many, newest first (1 to {MAX_LIMIT}).", DEFAULT_LIMIT, required=False,
+                  schema={"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+        ),
         response={"data": [PAYMENT_EXAMPLE], "has_more": False},
+        response_schema={
+            "type": "object",
+            "required": ["data", "has_more"],
+            "properties": {
+                "data": {"type": "array", "items": PAYMENT, "maxItems": MAX_LIMIT},
+                "has_more": {"type": "boolean", "description": "Whether older payments are left out."},
+            },
+            "additionalProperties": False,
+        },
         errors=(400, 401, 403, 429),
     )
 )
 @api_endpoint("payments")
 def list_payments(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> Response:
-    try:
-        limit = int(request.arg("limit", "20"))
-    except ValueError:
-        raise _bad("limit must be a number.") from None
-    if not 1 <= limit <= 100:
-        raise _bad("limit must be from 1 to 100.")
+    limit = _whole_number(request, "limit", 1, MAX_LIMIT, default=DEFAULT_LIMIT)
     rows = conn.execute(
         "SELECT * FROM payments WHERE application_id = ? ORDER BY created_at DESC, id LIMIT ?",
         (caller.application_id, limit + 1),
@@ -119,8 +199,11 @@ def list_payments(request: Request, conn: sqlite3.Connection, caller: CallRecord
         "payments",
         scope="payments",
         path_examples={"payment_id": "pay_5b1e6f0c2a9d4e7f8a1b2c3d"},
+        path_schemas={"payment_id": PAYMENT_ID},
         response=PAYMENT_EXAMPLE,
-        errors=(401, 403, 404, 429),
+        response_schema=PAYMENT,
+        errors=(400, 401, 403, 404, 429),
+        error_examples={400: ("invalid_request", "Send the access token in the Authorization header.")},
     )
 )
 @api_endpoint("payments")
@@ -139,7 +222,25 @@ def get_payment(request: Request, conn: sqlite3.Connection, caller: CallRecord, 
         "accounts",
         scope="accounts",
         response={"balances": [{"currency": "GBP", "available": 1001250}, {"currency": "EUR", "available": 1000000}]},
-        errors=(401, 403, 429),
+        response_schema={
+            "type": "object",
+            "required": ["balances"],
+            "properties": {
+                "balances": {
+                    "type": "array",
+                    "description": "One per currency.",
+                    "items": {
+                        "type": "object",
+                        "required": ["currency", "available"],
+                        "properties": {"currency": CURRENCY, "available": {"type": "integer", "minimum": 0}},
+                        "additionalProperties": False,
+                    },
+                },
+            },
+            "additionalProperties": False,
+        },
+        errors=(400, 401, 403, 429),
+        error_examples={400: ("invalid_request", "Send the access token in the Authorization header.")},
     )
 )
 @api_endpoint("accounts")
@@ -163,26 +264,33 @@ def balances(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> 
         "fx",
         scope="fx",
         query=(
-            Param("from", "Currency to sell: GBP, EUR or USD.", "GBP"),
-            Param("to", "Currency to buy: GBP, EUR or USD.", "EUR"),
-            Param("amount", "Minor units to convert.", 10000, required=False, type="integer"),
+            Param("from", "Currency to sell: GBP, EUR or USD (letter case is ignored).", "GBP", schema=CURRENCY),
+            Param("to", "Currency to buy: GBP, EUR or USD (letter case is ignored).", "EUR", schema=CURRENCY),
+            Param("amount", "Minor units to convert.", 10000, required=False,
+                  schema={**AMOUNT, "default": DEFAULT_QUOTE_AMOUNT}),
         ),
         response={"from": "GBP", "to": "EUR", "amount": 10000, "rate": 1.166725, "converted_amount": 11667,
                   "expires_at": "2026-11-28T09:30:30Z"},
+        response_schema={
+            "type": "object",
+            "required": ["from", "to", "amount", "rate", "converted_amount", "expires_at"],
+            "properties": {
+                "from": CURRENCY,
+                "to": CURRENCY,
+                "amount": AMOUNT,
+                "rate": {"type": "number", "exclusiveMinimum": 0, "description": "Units of to per unit of from."},
+                "converted_amount": {"type": "integer", "minimum": 0, "description": "Minor units of to."},
+                "expires_at": TIMESTAMP,
+            },
+            "additionalProperties": False,
+        },
         errors=(400, 401, 403, 429),
     )
 )
 @api_endpoint("fx")
 def quote(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> Response:
-    source, target = request.arg("from").upper(), request.arg("to").upper()
-    if source not in RATES_TO_GBP or target not in RATES_TO_GBP:
-        raise _bad(f"from and to must be among {', '.join(CURRENCIES)}.")
-    try:
-        amount = int(request.arg("amount", "100"))
-    except ValueError:
-        raise _bad("amount must be a whole number of minor units.") from None
-    if not 1 <= amount <= 100_000_000:
-        raise _bad("amount must be from 1 to 100000000.")
+    source, target = _currency_param(request, "from"), _currency_param(request, "to")
+    amount = _whole_number(request, "amount", 1, MAX_AMOUNT, default=DEFAULT_QUOTE_AMOUNT)
     rate = round(RATES_TO_GBP[source] / RATES_TO_GBP[target], 6)
     now = request.app.config.clock()
     return json_response(

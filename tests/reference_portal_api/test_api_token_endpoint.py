@@ -89,10 +89,10 @@ def test_password_grant_is_unsupported(sandbox_app, request_token):
     assert_oauth_error(answer, 400, "unsupported_grant_type")
 
 
-def test_missing_grant_type_is_unsupported(sandbox_app, api, basic_auth):
+def test_missing_grant_type_is_an_invalid_request(sandbox_app, api, basic_auth):
     authorization = basic_auth(sandbox_app.client_id, sandbox_app.secret)
     answer = api.post("/oauth/token", data={"scope": "payments"}, headers={"Authorization": authorization})
-    assert_oauth_error(answer, 400, "unsupported_grant_type")
+    assert_oauth_error(answer, 400, "invalid_request")  # RFC 6749 section 5.2: a required parameter is missing
 
 
 def test_scope_not_approved_is_invalid_scope(sandbox_app, request_token):
