@@ -5,8 +5,8 @@ portal in its own process:
 - descriptors and resident memory after a warm-up and after 20,000 more requests (ratio after/before);
 - 16 concurrent API clients for 30 s: errors, calls/s, p99, and whether the usage log counts every call,
   against the same 16 clients on a bare WSGI app served the same way (ratios portal/bare);
-and once, the webhook fairness delay: how late another organisation's delivery arrives while one endpoint is slow,
-against the same delivery with no slow endpoint.
+and once, the webhook fairness delay: how late another organisation's delivery arrives while one endpoint hangs or
+a backlog of 600 drains, against the same delivery with the worker idle.
 
     python benchmarks/portal_load.py [--requests 20000] [--clients 16] [--seconds 30] [--servers stdlib,waitress]
 """
@@ -18,6 +18,7 @@ import http.client
 import os
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -210,6 +211,23 @@ def measure_server(kind: str, requests: int, clients: int, seconds: float) -> di
     }
 
 
+def fairness(runs: int = 5) -> dict[str, Any]:
+    """Another organisation's delivery delay while one endpoint hangs or a backlog drains, against the same
+    delivery with the worker idle; medians of `runs`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reference_portal_webhooks"))
+    from fairness import measure_fairness_delay
+
+    def median(**options: Any) -> float:
+        return statistics.median(measure_fairness_delay(**options) for _ in range(runs))
+
+    idle = median()
+    hanging = median(slow_endpoints=1)
+    backlog = median(backlog=600)
+    return {"idle_ms": round(idle * 1000, 1), "hanging_endpoint_ms": round(hanging * 1000, 1),
+            "backlog_600_ms": round(backlog * 1000, 1), "hanging_ratio": round(hanging / idle, 2),
+            "backlog_ratio": round(backlog / idle, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20_000)
@@ -221,9 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     for kind in args.servers.split(","):
         figures[kind] = measure_server(kind, args.requests, args.clients, args.seconds)
         print(kind, figures[kind], flush=True)
+    figures["webhook_fairness"] = fairness()
+    print("webhook_fairness", figures["webhook_fairness"], flush=True)
     path = write_section("portal_load", figures, packages=("waitress",))
     print(f"written to {path}")
-    healthy = all(f["api_errors"] == 0 and f["usage_log_exact"] and f["descriptors_ratio"] < 1.1 for f in figures.values())
+    servers = [figures[kind] for kind in args.servers.split(",")]
+    healthy = all(f["api_errors"] == 0 and f["usage_log_exact"] and f["descriptors_ratio"] < 1.1 for f in servers)
+    healthy = healthy and figures["webhook_fairness"]["hanging_endpoint_ms"] < 1000
     return 0 if healthy else 1
 
 

@@ -24,6 +24,7 @@ log = logging.getLogger("reference_portal.access")
 LISTEN_BACKLOG = 1024
 READ_TIMEOUT_SECONDS = 10.0  # the longest silence while a client sends its request
 REQUEST_DEADLINE_SECONDS = 30.0  # the longest a client may take to send its whole request, however it drips
+SENDS_GRACE_SECONDS = 5.0  # on stopping, how long webhook sends under way may take to finish and be recorded
 
 
 class PooledWSGIServer(WSGIServer):
@@ -168,6 +169,7 @@ class RunningPortal:
 
     def stop(self) -> None:
         self.app.deliveries.stop()
+        self.app.deliveries.wait_for_sends(SENDS_GRACE_SECONDS)  # recorded now rather than retried after a restart
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
@@ -199,4 +201,5 @@ def serve_forever(app: Portal, host: str, port: int) -> None:
         pass
     finally:
         app.deliveries.stop()
+        app.deliveries.wait_for_sends(SENDS_GRACE_SECONDS)
         server.server_close()

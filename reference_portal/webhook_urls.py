@@ -1,5 +1,6 @@
 """Which webhook URLs the portal will call: https to public addresses only (http to loopback in development),
-checked when an endpoint is saved and again before every send."""
+checked when an endpoint is saved and again before every send, which then connects to an address this check
+approved (never to a fresh lookup, which DNS rebinding could point inside the network)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,9 @@ class UnsafeUrl(ValueError):
 
 
 def resolve(host: str, port: int) -> list[str]:
+    """The host's addresses in the system's order of preference, each once."""
     try:
-        return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+        return list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
     except (socket.gaierror, UnicodeError):
         raise UnsafeUrl(f"{host} does not resolve to an address.") from None
 
@@ -36,10 +38,18 @@ def _refusal(address: str, *, development: bool) -> str | None:
     return None
 
 
-def check(url: str, *, development: bool, resolver: Resolver = resolve) -> None:
-    """Raise UnsafeUrl with a reason a developer can act on, or return when the portal may call this URL."""
+def _has_space_or_control(url: str) -> bool:
+    # urlsplit silently drops tabs and line breaks, so they must be caught before it sees the URL.
+    return any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7F for char in url)
+
+
+def check(url: str, *, development: bool, resolver: Resolver = resolve) -> list[str]:
+    """Raise UnsafeUrl with a reason a developer can act on, or return the addresses the portal may connect to
+    for this URL (all of the host's addresses, each one checked), in order of preference."""
     if len(url) > MAX_URL:
         raise UnsafeUrl(f"A webhook URL may have at most {MAX_URL} characters.")
+    if _has_space_or_control(url):
+        raise UnsafeUrl("A webhook URL may not contain spaces, tabs, line breaks or other control characters.")
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UnsafeUrl("Enter an absolute https URL.")
@@ -61,3 +71,4 @@ def check(url: str, *, development: bool, resolver: Resolver = resolve) -> None:
     all_loopback = all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
     if parts.scheme == "http" and not (development and all_loopback):
         raise UnsafeUrl("Webhook URLs must use https.")
+    return addresses

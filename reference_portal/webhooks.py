@@ -3,23 +3,32 @@
 Signatures follow the Standard Webhooks specification: headers webhook-id, webhook-timestamp and
 webhook-signature, "v1," + base64 HMAC-SHA256 over "id.timestamp.body", two signatures while a rotated secret
 overlaps. Each event keeps its webhook-id on every retry.
+
+Delivery is fair: a pool of sender threads posts at once to many endpoints, each endpoint and each organisation
+may hold only a few senders, and due deliveries are claimed endpoint by endpoint in turn, so one slow, dead or
+backlogged endpoint delays nobody else's webhooks.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import logging
+import queue
 import random
 import secrets
 import sqlite3
+import ssl
 import threading
 import time
+from collections import Counter
+from concurrent import futures
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import httpx
 
@@ -40,6 +49,10 @@ SEND_TIMEOUT_SECONDS = 15
 LEASE_SECONDS = 60  # a claimed delivery whose worker died is due again after this
 EXCERPT_LENGTH = 500
 PURPOSE = "webhook-secret"
+SENDER_THREADS = 16  # sends under way at once in one process
+MAX_IN_FLIGHT_PER_ENDPOINT = 1  # one at a time keeps an endpoint's events in order and its load gentle
+MAX_IN_FLIGHT_PER_ORGANISATION = 4  # an organisation's slow endpoints leave most senders to everyone else
+IDLE_POLL_SECONDS = 0.2  # how often an idle worker looks for retries that have come due
 
 
 def new_secret() -> str:
@@ -96,6 +109,7 @@ def publish(
 class Claim:
     delivery_id: int
     endpoint_id: int
+    organisation_id: int
     message_id: str
     payload: bytes
     url: str
@@ -103,15 +117,141 @@ class Claim:
     attempts: int
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What one attempt came to: the endpoint's answer, or the error the delivery log shows."""
+
+    status: int | None = None
+    excerpt: str = ""
+    error: str | None = None
+    retry_after: float | None = None
+
+
+# Each endpoint's due deliveries numbered oldest first: taking every endpoint's first before anyone's second is
+# what keeps a backlog of thousands for one endpoint from going ahead of another endpoint's single delivery.
+_DUE_IN_TURN = (
+    "SELECT id, endpoint_id, organisation_id, endpoint_state FROM ("
+    " SELECT d.id, d.endpoint_id, d.next_attempt_at, w.organisation_id, w.state AS endpoint_state,"
+    "  ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS turn"
+    " FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id"
+    " WHERE d.state = 'pending' AND d.next_attempt_at <= ?)"
+    " WHERE turn <= ? ORDER BY turn, next_attempt_at, id"
+)
+_CLAIMED = (
+    "SELECT d.id, d.endpoint_id, d.attempts, w.organisation_id, e.id AS message_id, e.payload, w.url,"
+    " w.secret_encrypted, w.previous_secret_encrypted, w.previous_secret_expires_at"
+    " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id"
+    " JOIN webhook_endpoints w ON w.id = d.endpoint_id WHERE d.id IN ({})"
+)
+
+
+def _fair_share(due: list[sqlite3.Row], slots: int, endpoints: Counter[int],
+                organisations: Counter[int]) -> list[sqlite3.Row]:
+    """Up to `slots` of the due deliveries, in turn, leaving out any whose endpoint or organisation already has its
+    share of sends under way. `endpoints` and `organisations` count the sends under way; they are updated."""
+    chosen: list[sqlite3.Row] = []
+    for row in due:
+        if len(chosen) == slots:
+            break
+        endpoint_id, organisation_id = row["endpoint_id"], row["organisation_id"]
+        if endpoints[endpoint_id] >= MAX_IN_FLIGHT_PER_ENDPOINT:
+            continue
+        if organisations[organisation_id] >= MAX_IN_FLIGHT_PER_ORGANISATION:
+            continue
+        endpoints[endpoint_id] += 1
+        organisations[organisation_id] += 1
+        chosen.append(row)
+    return chosen
+
+
+class _InFlight:
+    """The sends under way in this process, counted by endpoint and by organisation."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._endpoints: Counter[int] = Counter()
+        self._organisations: Counter[int] = Counter()
+
+    def counts(self) -> tuple[Counter[int], Counter[int]]:
+        with self._changed:
+            return Counter(self._endpoints), Counter(self._organisations)
+
+    def free_senders(self) -> int:
+        with self._changed:
+            return SENDER_THREADS - self._endpoints.total()
+
+    def add(self, claim: Claim) -> None:
+        with self._changed:
+            self._endpoints[claim.endpoint_id] += 1
+            self._organisations[claim.organisation_id] += 1
+
+    def remove(self, claim: Claim) -> None:
+        with self._changed:
+            self._endpoints[claim.endpoint_id] -= 1
+            self._organisations[claim.organisation_id] -= 1
+            self._changed.notify_all()
+
+    def wait_until_none(self, timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self._endpoints.total() == 0, timeout)
+
+
+class _SenderPool:
+    """A fixed set of threads that attempt claimed deliveries. They are daemon threads, so neither stop() nor the
+    end of the process waits for an endpoint that hangs: a send cut short keeps its lease and is retried."""
+
+    def __init__(self, size: int, attempt: Callable[[Claim], None]):
+        self._size = size
+        self._attempt = attempt
+        self._jobs: queue.SimpleQueue[tuple[Claim, futures.Future[None]] | None] = queue.SimpleQueue()
+        for number in range(size):
+            threading.Thread(target=self._work, name=f"webhook-sender-{number}", daemon=True).start()
+
+    def submit(self, claim: Claim) -> futures.Future[None]:
+        done: futures.Future[None] = futures.Future()
+        self._jobs.put((claim, done))
+        return done
+
+    def close(self) -> None:
+        """Cancel the sends not yet started and let each thread end after the send it is on."""
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is not None:
+                job[1].cancel()
+        for _ in range(self._size):
+            self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            claim, done = job
+            if not done.set_running_or_notify_cancel():
+                continue
+            try:
+                self._attempt(claim)
+            except Exception as error:
+                done.set_exception(error)
+            else:
+                done.set_result(None)
+
+
 class DeliveryWorker:
-    """Claims due deliveries under BEGIN IMMEDIATE, posts them, records each attempt and schedules the next."""
+    """Claims due deliveries fairly under short BEGIN IMMEDIATE transactions, leases them, and has a pool of sender
+    threads post them, record each attempt and schedule the next. No transaction stays open during a send."""
 
     def __init__(self, app: Portal):
         self.app = app
+        self.resolver: webhook_urls.Resolver = webhook_urls.resolve
+        self.tls_verify: ssl.SSLContext | None = None  # None: the public certificate authorities
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.resolver: webhook_urls.Resolver = webhook_urls.resolve
+        self._pool: _SenderPool | None = None
+        self._pool_lock = threading.Lock()
+        self._claiming = threading.Lock()
+        self._in_flight = _InFlight()
 
     # -- running in the background
 
@@ -122,99 +262,148 @@ class DeliveryWorker:
             self._thread.start()
 
     def stop(self, timeout: float = 20) -> None:
+        """Stop claiming, without waiting for sends under way: one cut short is retried when its lease runs out."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     def notify(self) -> None:
         self._wake.set()
 
+    def wait_for_sends(self, timeout: float) -> bool:
+        """Wait until no send of this worker's is under way (say after stop(), to have them recorded rather than
+        retried); False if some still are after `timeout` seconds."""
+        return self._in_flight.wait_until_none(timeout)
+
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before claiming, so a send that ends meanwhile still wakes the next round
             try:
-                worked = self.deliver_due()
-            except Exception:  # the worker must outlive any one bad delivery
+                started = self._send_due()
+            except Exception:  # the worker must outlive a busy database or any one bad delivery
                 log.exception("webhook worker error")
-                worked = 0
-            if not worked:
-                self._wake.wait(0.2)
-                self._wake.clear()
+                started = []
+            if not started:
+                self._wake.wait(IDLE_POLL_SECONDS)
 
     # -- the work itself, also callable directly by tests
 
     def deliver_due(self, limit: int = 50) -> int:
+        """Attempt up to `limit` due deliveries, fairly and at once, and wait for the outcomes; returns how many."""
         done = 0
-        while done < limit and not self._stop.is_set():
-            claim = self.claim()
-            if claim is None:
+        while done < limit:
+            sends = self._send_due(limit - done)
+            if not sends:
                 break
-            self.attempt(claim)
-            done += 1
+            futures.wait(sends)
+            for send in sends:
+                if not send.cancelled():
+                    send.result()  # a failure to record an attempt is the caller's to see
+            done += len(sends)
         return done
 
     def claim(self) -> Claim | None:
-        """The next due delivery, leased to this worker; deliveries of endpoints no longer active are cancelled."""
-        while True:
-            claim = self._claim_one()
-            if claim is not False:
-                return claim
+        """The next due delivery in turn, leased to the caller, who attempts it; due deliveries of endpoints no
+        longer active are cancelled on the way."""
+        claims = self._claim_batch(1, *self._in_flight.counts())
+        return claims[0] if claims else None
 
-    def _claim_one(self) -> Claim | None | bool:
+    def _send_due(self, limit: int = SENDER_THREADS) -> list[futures.Future[None]]:
+        """Claim what is due for the idle senders and hand it to them; returns the sends started."""
+        with self._claiming:  # one claimer at a time in this process, so the counts it goes by stay true
+            claims = self._claim_batch(min(limit, self._in_flight.free_senders()), *self._in_flight.counts())
+            for claim in claims:
+                self._in_flight.add(claim)
+        return [self._submit(claim) for claim in claims]
+
+    def _submit(self, claim: Claim) -> futures.Future[None]:
+        send = self._senders().submit(claim)
+        send.add_done_callback(lambda finished: self._finished(claim, finished))
+        return send
+
+    def _finished(self, claim: Claim, send: futures.Future[None]) -> None:
+        self._in_flight.remove(claim)
+        self._wake.set()
+        if not send.cancelled() and send.exception() is not None:
+            log.error("could not record webhook delivery %s", claim.delivery_id, exc_info=send.exception())
+
+    def _senders(self) -> _SenderPool:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = _SenderPool(SENDER_THREADS, self.attempt)
+            return self._pool
+
+    def _claim_batch(self, slots: int, endpoints_busy: Counter[int], organisations_busy: Counter[int]) -> list[Claim]:
+        """Lease up to `slots` due deliveries, chosen fairly given the sends under way."""
+        if slots <= 0:
+            return []
         app = self.app
         now = app.config.clock()
         with app.db.transaction() as conn:
-            row = conn.execute(
-                "SELECT d.id, d.endpoint_id, d.attempts, e.id AS message_id, e.payload,"
-                " w.url, w.state AS endpoint_state, w.secret_encrypted, w.previous_secret_encrypted,"
-                " w.previous_secret_expires_at FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id"
-                " JOIN webhook_endpoints w ON w.id = d.endpoint_id"
-                " WHERE d.state = 'pending' AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT 1",
-                (now,),
-            ).fetchone()
-            if row is None:
-                return None
-            if row["endpoint_state"] != "active":
-                conn.execute("UPDATE webhook_deliveries SET state = 'cancelled', updated_at = ? WHERE id = ?", (now, row["id"]))
-                cancelled = True
-            else:
-                cancelled = False
-                conn.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?", (now + LEASE_SECONDS, row["id"]))
-        if cancelled:
-            return False
-        keys = [decrypt(app.secret_key, row["secret_encrypted"], purpose=PURPOSE)]
+            due = conn.execute(_DUE_IN_TURN, (now, MAX_IN_FLIGHT_PER_ENDPOINT)).fetchall()
+            self._cancel_for_inactive_endpoints(conn, due, now)
+            active = [row for row in due if row["endpoint_state"] == "active"]
+            ids = [row["id"] for row in _fair_share(active, slots, endpoints_busy, organisations_busy)]
+            if not ids:
+                return []
+            conn.executemany("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id = ?",
+                             [(now + LEASE_SECONDS, delivery_id) for delivery_id in ids])
+            rows = {row["id"]: row for row in conn.execute(_CLAIMED.format(",".join("?" * len(ids))), ids)}
+        return [self._claim_from(rows[delivery_id], now) for delivery_id in ids]
+
+    @staticmethod
+    def _cancel_for_inactive_endpoints(conn: sqlite3.Connection, due: list[sqlite3.Row], now: float) -> None:
+        inactive = {row["endpoint_id"] for row in due if row["endpoint_state"] != "active"}
+        conn.executemany(
+            "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = NULL, updated_at = ?"
+            " WHERE endpoint_id = ? AND state = 'pending'",
+            [(now, endpoint_id) for endpoint_id in inactive],
+        )
+
+    def _claim_from(self, row: sqlite3.Row, now: float) -> Claim:
+        key = self.app.secret_key
+        keys = [decrypt(key, row["secret_encrypted"], purpose=PURPOSE)]
         if row["previous_secret_encrypted"] and (row["previous_secret_expires_at"] or 0) > now:
-            keys.append(decrypt(app.secret_key, row["previous_secret_encrypted"], purpose=PURPOSE))
-        return Claim(row["id"], row["endpoint_id"], row["message_id"],
+            keys.append(decrypt(key, row["previous_secret_encrypted"], purpose=PURPOSE))
+        return Claim(row["id"], row["endpoint_id"], row["organisation_id"], row["message_id"],
                      row["payload"].encode("utf-8"), row["url"], tuple(keys), row["attempts"])
 
     def attempt(self, claim: Claim) -> None:
-        app = self.app
         started = time.perf_counter()
-        timestamp = int(app.config.clock())
-        headers = {
+        outcome = self._send(claim)
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        self.record(claim, outcome.status, duration_ms, outcome.excerpt, outcome.error, outcome.retry_after)
+
+    def _send(self, claim: Claim) -> Outcome:
+        """Post the delivery to an address its URL was just checked to have. Every failure becomes an outcome to
+        record, never an exception, so no delivery stays pending for ever."""
+        try:
+            addresses = webhook_urls.check(claim.url, development=self.app.config.development, resolver=self.resolver)
+            return post(claim.url, addresses, claim.payload, self._headers(claim), verify=self.tls_verify)
+        except webhook_urls.UnsafeUrl as refused:
+            return Outcome(error=f"not sent: {refused}")
+        except (httpx.HTTPError, httpx.InvalidURL) as failed:
+            log.debug("webhook delivery %s to endpoint %s failed: %r", claim.delivery_id, claim.endpoint_id, failed)
+            return Outcome(error=public_error(failed))
+        except Exception as failed:  # the portal's fault, not the endpoint's; recorded all the same
+            log.warning("webhook delivery %s could not be sent: %r", claim.delivery_id, failed)
+            return Outcome(error="not sent: internal error")
+
+    def _headers(self, claim: Claim) -> dict[str, str]:
+        timestamp = int(self.app.config.clock())
+        return {
             "content-type": "application/json",
             "user-agent": "developer-portal-webhooks/1",
             "webhook-id": claim.message_id,
             "webhook-timestamp": str(timestamp),
             "webhook-signature": " ".join(sign(s, claim.message_id, timestamp, claim.payload) for s in claim.secrets),
         }
-        status: int | None = None
-        excerpt, error, retry_after = "", None, None
-        try:
-            webhook_urls.check(claim.url, development=app.config.development, resolver=self.resolver)
-            with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
-                answer = client.post(claim.url, content=claim.payload, headers=headers)
-            status = answer.status_code
-            excerpt = answer.text[:EXCERPT_LENGTH]
-            retry_after = _retry_after(answer.headers.get("retry-after"))
-        except webhook_urls.UnsafeUrl as refused:
-            error = f"not sent: {refused}"
-        except httpx.HTTPError as failed:
-            error = f"{type(failed).__name__}: {str(failed)[:200]}"
-        duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        self.record(claim, status, duration_ms, excerpt, error, retry_after)
 
     def record(self, claim: Claim, status: int | None, duration_ms: float, excerpt: str, error: str | None,
                retry_after: float | None) -> None:
@@ -223,11 +412,13 @@ class DeliveryWorker:
         scale = app.config.webhook_retry_scale
         attempts = claim.attempts + 1
         with app.db.transaction() as conn:
-            conn.execute(
+            logged = conn.execute(
                 "INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms, response_excerpt,"
-                " error) VALUES (?, ?, ?, ?, ?, ?)",
-                (claim.delivery_id, now, status, duration_ms, excerpt, error),
-            )
+                " error) SELECT id, ?, ?, ?, ?, ? FROM webhook_deliveries WHERE id = ?",
+                (now, status, duration_ms, excerpt, error, claim.delivery_id),
+            ).rowcount
+            if not logged:  # the endpoint was deleted, and its deliveries with it, while this one was being sent
+                return
             if status is not None and 200 <= status < 300:
                 self._finish(conn, claim, "delivered", attempts, status, now)
                 conn.execute("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?", (claim.endpoint_id,))
@@ -275,6 +466,60 @@ class DeliveryWorker:
             " WHERE endpoint_id = ? AND state = 'pending'",
             (now, endpoint_id),
         )
+
+
+def post(url: str, addresses: list[str], payload: bytes, headers: dict[str, str], *,
+         verify: ssl.SSLContext | None = None) -> Outcome:
+    """POST to the first of the given (checked) addresses that takes the connection, never to a fresh lookup of
+    the URL's host; the Host header, TLS server name and certificate check still go by the URL's host name."""
+    *others, last = addresses
+    for address in others:
+        try:
+            return _post_to(url, address, payload, headers, verify)
+        except httpx.ConnectError as failed:  # nothing was sent: on to the next address, as any client would
+            log.debug("webhook to %s via %s: %r", url, address, failed)
+    return _post_to(url, last, payload, headers, verify)
+
+
+def _post_to(url: str, address: str, payload: bytes, headers: dict[str, str], verify: ssl.SSLContext | None) -> Outcome:
+    named = httpx.URL(url)
+    pinned = named.copy_with(host=address)
+    headers = {**headers, "host": named.netloc.decode("ascii")}
+    with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
+                      verify=verify or _public_authorities()) as client:
+        with client.stream("POST", pinned, content=payload, headers=headers,
+                           extensions={"sni_hostname": named.raw_host.decode("ascii")}) as answer:
+            retry_after = _retry_after(answer.headers.get("retry-after"))
+            return Outcome(answer.status_code, _excerpt(answer), retry_after=retry_after)
+
+
+@functools.cache
+def _public_authorities() -> ssl.SSLContext:
+    """One TLS context for every send (building one per send costs more than many a send)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
+def _excerpt(answer: httpx.Response) -> str:
+    """The start of the answer's body, read no further: an endless body cannot hold a sender."""
+    text = ""
+    for chunk in answer.iter_text():
+        text += chunk
+        if len(text) >= EXCERPT_LENGTH:
+            break
+    return text[:EXCERPT_LENGTH]
+
+
+def public_error(failure: Exception) -> str:
+    """The delivery log's words for a failed send. The URL check keeps private addresses out, but any public one
+    can be entered: refused, filtered, reset and TLS failures read alike, so the log is no port scanner. The
+    details go to the server log at debug level."""
+    if isinstance(failure, httpx.InvalidURL):
+        return "not sent: invalid URL"
+    if isinstance(failure, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return "connection failed"
+    if isinstance(failure, httpx.TimeoutException):
+        return "timed out"
+    return "invalid response"
 
 
 def _retry_after(value: str | None) -> float | None:

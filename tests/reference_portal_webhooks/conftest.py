@@ -58,12 +58,14 @@ class Receiver:
     """A local HTTP server that records each request and answers as scripted.
 
     `script` is a list of answers used in order (the last repeats), or a callable(Received) -> answer;
-    an answer is a status code or (status, headers)."""
+    an answer is a status code or (status, headers). `before_answer`, if set, is called with each request
+    before the answer goes out, outside the lock (so it may block one request without blocking others)."""
 
     server: ThreadingHTTPServer
     requests: list[Received] = field(default_factory=list)
     script: Any = 200
     lock: threading.Lock = field(default_factory=threading.Lock)
+    before_answer: Callable[[Received], None] | None = None
 
     @property
     def base(self) -> str:
@@ -105,6 +107,8 @@ def receiver() -> Iterator[Receiver]:
             with rec.lock:
                 rec.requests.append(received)
                 status, headers = rec.answer_for(received)
+            if rec.before_answer is not None:
+                rec.before_answer(received)
             payload = b"ok" if status < 300 else b"nope"
             self.send_response(status)
             for name, value in headers.items():
@@ -311,3 +315,15 @@ def wh():
     import sys
 
     return sys.modules[__name__]
+
+
+@pytest.fixture(scope="session")
+def fairness():
+    """fairness.py beside this file: measure_fairness_delay(), shared with benchmark scripts."""
+    import importlib.util
+
+    path = Path(__file__).with_name("fairness.py")
+    spec = importlib.util.spec_from_file_location("reference_portal_webhooks_fairness", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
