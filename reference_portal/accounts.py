@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .db import Database
-
-if TYPE_CHECKING:
-    from .http import Request
 
 
 @dataclass(frozen=True)
@@ -52,19 +48,3 @@ def find_credentials(db: Database, email: str) -> tuple[int, str] | None:
     """The id and password hash of the account with this email, for sign-in only."""
     row = db.one("SELECT id, password_hash FROM users WHERE email = ?", (email.strip(),))
     return None if row is None else (row["id"], row["password_hash"])
-
-
-def signed_in_user(request: Request) -> User:
-    """The user of a request that passed the central access check for developer or operator routes."""
-    session = request.session
-    if session is None or session.user is None:
-        raise RuntimeError(f"{request.path} was reached without a signed-in user")
-    return session.user
-
-
-def organisation_of(request: Request) -> int:
-    """The signed-in developer's organisation: every query of an area is scoped by it."""
-    organisation_id = signed_in_user(request).organisation_id
-    if organisation_id is None:
-        raise RuntimeError(f"{request.path} was reached by a user without an organisation")
-    return organisation_id

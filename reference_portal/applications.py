@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import credentials
-from .accounts import organisation_of
-from .http import NotFound, Request, Response, redirect
+from .handlers import organisation_of, owned_row, secret_page
+from .http import Request, Response, redirect
 
 ENVIRONMENTS = ("sandbox", "production")
 NAME_LENGTH = (3, 80)
@@ -91,18 +91,16 @@ def validate(form: AppForm, conn: sqlite3.Connection, organisation_id: int, *, a
 
 
 def find_application(request: Request, application_id: int) -> sqlite3.Row:
-    """An application of the signed-in developer's organisation; any other ID is simply not found."""
-    row = request.app.db.one(
+    return owned_row(
+        request,
         "SELECT a.*, c.client_id FROM applications a LEFT JOIN credentials c ON c.application_id = a.id"
         " WHERE a.id = ? AND a.organisation_id = ?",
-        (application_id, organisation_of(request)),
+        application_id,
+        missing="There is no such application in your organisation.",
     )
-    if row is None:
-        raise NotFound("There is no such application in your organisation.")
-    return row
 
 
-def list_applications(request: Request) -> Response:
+def index(request: Request) -> Response:
     rows = request.app.db.query(
         "SELECT a.*, c.client_id, c.state AS credential_state FROM applications a"
         " LEFT JOIN credentials c ON c.application_id = a.id WHERE a.organisation_id = ? ORDER BY a.created_at, a.id",
@@ -112,11 +110,11 @@ def list_applications(request: Request) -> Response:
     return request.app.render(request, "apps/list.html", applications=rows, deleted=deleted)
 
 
-def new_application(request: Request) -> Response:
+def new(request: Request) -> Response:
     return request.app.render(request, "apps/new.html", form=AppForm(), errors={})
 
 
-def create_application(request: Request) -> Response:
+def create(request: Request) -> Response:
     app = request.app
     form = AppForm.from_request(request)
     organisation_id = organisation_of(request)
@@ -134,8 +132,8 @@ def create_application(request: Request) -> Response:
             subscribe_to_automatic_products(conn, application_id, form.environment, now)
     if errors:
         return app.render(request, "apps/new.html", status=422, form=form, errors=errors)
-    return one_time_secret(
-        request, title="Application created", application_name=form.name, client_id=client_id, secret=secret
+    return secret_page(
+        request, "apps/secret.html", title="Application created", application_name=form.name, client_id=client_id, secret=secret
     )
 
 
@@ -151,23 +149,14 @@ def subscribe_to_automatic_products(conn: sqlite3.Connection, application_id: in
     )
 
 
-def one_time_secret(request: Request, *, title: str, application_name: str, client_id: str, secret: str) -> Response:
-    """The only page that ever shows a client secret: never cached, never shown again."""
-    response = request.app.render(
-        request, "apps/secret.html", title=title, application_name=application_name, client_id=client_id, secret=secret
-    )
-    response.set_header("Cache-Control", "no-store")
-    return response
-
-
-def show_application(request: Request, application_id: int) -> Response:
+def show(request: Request, application_id: int) -> Response:
     row = find_application(request, application_id)
     form = AppForm(row["name"], row["callback_urls"], row["environment"], row["description"])
     saved = request.arg("saved") == "1"
     return request.app.render(request, "apps/detail.html", application=row, form=form, errors={}, saved=saved)
 
 
-def update_application(request: Request, application_id: int) -> Response:
+def update(request: Request, application_id: int) -> Response:
     app = request.app
     row = find_application(request, application_id)
     form = AppForm.from_request(request)
@@ -188,7 +177,7 @@ def confirm_delete(request: Request, application_id: int) -> Response:
     return request.app.render(request, "apps/confirm_delete.html", application=find_application(request, application_id))
 
 
-def delete_application(request: Request, application_id: int) -> Response:
+def delete(request: Request, application_id: int) -> Response:
     find_application(request, application_id)
     with request.app.db.transaction() as conn:
         conn.execute("DELETE FROM applications WHERE id = ?", (application_id,))

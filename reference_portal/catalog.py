@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
-from .accounts import signed_in_user
 from .apidoc import doc_of
+from .handlers import signed_in_user
 from .http import BadRequest, HTTPError, NotFound, Request, Response, redirect
 
 

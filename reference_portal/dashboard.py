@@ -7,9 +7,9 @@ from typing import Callable
 
 from .accounts import User
 from .db import Database
+from .handlers import signed_in_user
 from .http import Request, Response
 from .navigation import AREAS
-
 
 QUICK_LINKS = AREAS
 
@@ -39,8 +39,7 @@ def onboarding_checklist(db: Database, user: User) -> list[ChecklistItem]:
 
 
 def index(request: Request) -> Response:
-    assert request.session is not None and request.session.user is not None
-    user = request.session.user
+    user = signed_in_user(request)
     return request.app.render(
         request,
         "dashboard/index.html",

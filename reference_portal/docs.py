@@ -9,6 +9,7 @@ from typing import Any
 
 from .apidoc import openapi_document
 from .catalog import all_products
+from .handlers import organisation_of
 from .http import Request, Response, json_response
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
@@ -64,7 +65,7 @@ def operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def docs_page(request: Request) -> Response:
+def reference(request: Request) -> Response:
     doc = document(request)
     base = request.base_url
     sections = []
@@ -80,12 +81,11 @@ def docs_page(request: Request) -> Response:
 
 
 def _sandbox_applications(request: Request) -> list[Any]:
-    assert request.session is not None and request.session.user is not None
     return request.app.db.query(
         "SELECT a.id, a.name, c.client_id FROM applications a JOIN credentials c ON c.application_id = a.id"
         " WHERE a.organisation_id = ? AND a.environment = 'sandbox' AND c.state = 'active'"
         " ORDER BY a.created_at DESC, a.id DESC",
-        (request.session.user.organisation_id,),
+        (organisation_of(request),),
     )
 
 

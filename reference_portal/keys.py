@@ -5,20 +5,18 @@ from __future__ import annotations
 import sqlite3
 
 from . import credentials, webhooks
-from .accounts import signed_in_user
-from .applications import one_time_secret
-from .http import BadRequest, Forbidden, NotFound, Request, Response, redirect
+from .handlers import owned_row, secret_page, signed_in_user
+from .http import BadRequest, Forbidden, Request, Response, redirect
 
 
 def find_credential(request: Request, credential_id: int) -> sqlite3.Row:
-    row = request.app.db.one(
+    return owned_row(
+        request,
         "SELECT c.*, a.name AS application_name, a.environment, a.organisation_id FROM credentials c"
         " JOIN applications a ON a.id = c.application_id WHERE c.id = ? AND a.organisation_id = ?",
-        (credential_id, signed_in_user(request).organisation_id),
+        credential_id,
+        missing="There is no such credential in your organisation.",
     )
-    if row is None:
-        raise NotFound("There is no such credential in your organisation.")
-    return row
 
 
 def _event_data(row: sqlite3.Row, grace_seconds: int | None = None) -> dict[str, object]:
@@ -28,7 +26,7 @@ def _event_data(row: sqlite3.Row, grace_seconds: int | None = None) -> dict[str,
     return data
 
 
-def list_keys(request: Request) -> Response:
+def index(request: Request) -> Response:
     user = signed_in_user(request)
     rows = request.app.db.query(
         "SELECT c.*, a.name AS application_name, a.environment FROM credentials c"
@@ -77,8 +75,8 @@ def rotate(request: Request, credential_id: int) -> Response:
         secret = credentials.rotate(conn, credential_id, row["environment"], grace, now)
         webhooks.publish(conn, row["organisation_id"], "credential.rotated", _event_data(row, grace), now)
     app.deliveries.notify()
-    return one_time_secret(
-        request, title="Client secret rotated", application_name=row["application_name"], client_id=row["client_id"],
+    return secret_page(
+        request, "apps/secret.html", title="Client secret rotated", application_name=row["application_name"], client_id=row["client_id"],
         secret=secret,
     )
 

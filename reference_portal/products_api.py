@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
-from datetime import datetime, timezone
 from typing import Any
 
 from . import webhooks
 from .api import ApiError, CallRecord, api_endpoint
 from .apidoc import Doc, Param, Schema, documented
+from .handlers import iso_time
 from .http import Request, Response, json_response
 
 CURRENCIES = ("GBP", "EUR", "USD")
@@ -57,10 +57,6 @@ PAYMENT = Schema("Payment", {
 })
 
 
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def _payment(row: sqlite3.Row) -> dict[str, Any]:
     return {
         "id": row["id"],
@@ -69,7 +65,7 @@ def _payment(row: sqlite3.Row) -> dict[str, Any]:
         "description": row["description"],
         "status": row["status"],
         "failure_reason": row["failure_reason"],
-        "created_at": _iso(row["created_at"]),
+        "created_at": iso_time(row["created_at"]),
     }
 
 
@@ -295,5 +291,5 @@ def quote(request: Request, conn: sqlite3.Connection, caller: CallRecord) -> Res
     now = request.app.config.clock()
     return json_response(
         {"from": source, "to": target, "amount": amount, "rate": rate, "converted_amount": round(amount * rate),
-         "expires_at": _iso(now + 30)}
+         "expires_at": iso_time(now + 30)}
     )

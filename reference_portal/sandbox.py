@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 
-from .accounts import organisation_of
+from . import sandbox_accounts
 from .api import REALM, ApiError, CallRecord, run_call
 from .apidoc import Doc, documented
-from .http import NotFound, Request, Response, json_response, redirect
-from .security import new_token, token_hash
+from .handlers import organisation_of, owned_row, secret_page
+from .http import Request, Response, json_response, redirect
+from .sandbox_accounts import OPENING_BALANCE
+from .security import token_hash
 
 NAME_LENGTH = (3, 60)
-OPENING_BALANCE = 500_000
-
-
-def create_account(conn: sqlite3.Connection, organisation_id: int, name: str, now: float) -> tuple[str, str]:
-    """A new test merchant; returns (merchant_id, api_key). The key exists only in the answer."""
-    merchant_id = "mer_test_" + secrets.token_hex(8)
-    key = new_token("sk_test_")
-    conn.execute(
-        "INSERT INTO sandbox_accounts (organisation_id, name, merchant_id, balance, key_hash, key_last4, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (organisation_id, name, merchant_id, OPENING_BALANCE, token_hash(key), key[-4:], now),
-    )
-    return merchant_id, key
 
 
 def _find(request: Request, account_id: int) -> sqlite3.Row:
-    row = request.app.db.one(
-        "SELECT * FROM sandbox_accounts WHERE id = ? AND organisation_id = ?", (account_id, organisation_of(request))
+    return owned_row(
+        request,
+        "SELECT * FROM sandbox_accounts WHERE id = ? AND organisation_id = ?",
+        account_id,
+        missing="There is no such sandbox credential in your organisation.",
     )
-    if row is None:
-        raise NotFound("There is no such sandbox credential in your organisation.")
-    return row
 
 
 def list_accounts(request: Request, *, form_name: str = "", error: str | None = None, status: int = 200) -> Response:
@@ -56,10 +44,8 @@ def create(request: Request) -> Response:
     if not low <= len(name) <= high or any(ord(ch) < 32 for ch in name):
         return list_accounts(request, form_name=name, error=f"Enter a name of {low} to {high} characters.", status=422)
     with request.app.db.transaction() as conn:
-        merchant_id, key = create_account(conn, organisation_of(request), name, request.app.config.clock())
-    response = request.app.render(request, "sandbox/created.html", name=name, merchant_id=merchant_id, key=key)
-    response.set_header("Cache-Control", "no-store")
-    return response
+        merchant_id, key = sandbox_accounts.create_account(conn, organisation_of(request), name, request.app.config.clock())
+    return secret_page(request, "sandbox/created.html", name=name, merchant_id=merchant_id, key=key)
 
 
 def confirm_delete(request: Request, account_id: int) -> Response:

@@ -9,7 +9,7 @@ from faker import Faker
 
 from .config import Config
 from .db import Database
-from .sandbox import create_account
+from .sandbox_accounts import create_account
 from .security import encrypt, hash_password
 
 FAKER_SEED = 20261128

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from .handlers import organisation_of
 from .http import Request, Response
 
 WINDOW_SECONDS = 24 * 3600
 
 
 def index(request: Request) -> Response:
-    assert request.session is not None and request.session.user is not None
-    organisation_id = request.session.user.organisation_id
+    organisation_id = organisation_of(request)
     since = request.app.config.clock() - WINDOW_SECONDS
     totals = request.app.db.one(
         "SELECT COUNT(*) AS calls, COALESCE(SUM(c.status >= 400), 0) AS errors FROM api_calls c"

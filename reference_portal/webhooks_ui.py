@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from . import webhook_urls, webhooks
-from .accounts import organisation_of
+from .handlers import organisation_of
 from .http import BadRequest, NotFound, Request, Response, redirect
 
 MAX_DESCRIPTION = 300

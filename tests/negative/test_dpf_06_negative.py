@@ -15,7 +15,7 @@ def test_fails_when_the_secret_shown_does_not_work(monkeypatch, start_portal, ru
     assert outcome.outcome == "failed", str(outcome)
 
 
-def test_fails_when_the_secret_page_may_be_cached(monkeypatch, start_portal, run_playbook, make_cacheable):
-    monkeypatch.setattr(applications, "one_time_secret", make_cacheable(applications.one_time_secret))
-    outcome = run_playbook("DPF-06", start_portal())
+def test_fails_when_the_secret_page_may_be_cached(start_portal, run_playbook, make_cacheable, replace_route_endpoint):
+    routes = replace_route_endpoint("/app/apps", make_cacheable(applications.create), method="POST")
+    outcome = run_playbook("DPF-06", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)

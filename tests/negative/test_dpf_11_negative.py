@@ -13,7 +13,8 @@ def test_fails_when_copy_copies_the_wrong_value(start_portal, run_playbook, patc
     assert outcome.outcome == "failed", str(outcome)
 
 
-def test_fails_when_the_secret_page_may_be_cached(monkeypatch, start_portal, run_playbook, make_cacheable):
-    monkeypatch.setattr(keys, "one_time_secret", make_cacheable(keys.one_time_secret))  # DPF-11 sees the secret after a rotation
-    outcome = run_playbook("DPF-11", start_portal())
+def test_fails_when_the_secret_page_may_be_cached(start_portal, run_playbook, make_cacheable, replace_route_endpoint):
+    # DPF-11 sees the secret after a rotation
+    routes = replace_route_endpoint("/app/keys/<int:credential_id>/rotate", make_cacheable(keys.rotate), method="POST")
+    outcome = run_playbook("DPF-11", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)

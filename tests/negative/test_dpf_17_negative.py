@@ -1,13 +1,13 @@
 """DPF-17 must fail when the sandbox key shown does not work, or the values shown are not the account's."""
 
-from reference_portal import sandbox
+from reference_portal import sandbox_accounts
 from reference_portal.security import new_token
 
 
 def test_fails_when_the_key_shown_does_not_work(monkeypatch, start_portal, run_playbook):
-    create_account = sandbox.create_account
+    create_account = sandbox_accounts.create_account
     monkeypatch.setattr(
-        sandbox, "create_account",
+        sandbox_accounts, "create_account",
         lambda conn, organisation_id, name, now: (create_account(conn, organisation_id, name, now)[0], new_token("sk_test_")),
     )
     outcome = run_playbook("DPF-17", start_portal())
