@@ -67,7 +67,7 @@ class Portal:
         self.sessions = SessionStore(self.db, config, self.secret_key)
         self.throttle = LoginThrottle(self.db, config)
         self.router = Router(routes if routes is not None else ROUTES)
-        self.deliveries = DeliveryWorker(self)
+        self.deliveries = DeliveryWorker(self.db, config, self.secret_key)
         self.templates = Environment(
             loader=PackageLoader(__package__), autoescape=True, undefined=StrictUndefined, auto_reload=False
         )

@@ -1,10 +1,9 @@
 """What every area's handlers need: who is signed in and their organisation, a row the organisation owns (or a
-404), the page that shows a secret once, and times as the API writes them."""
+404), and the page that shows a secret once."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
 from typing import Any
 
 from .accounts import User
@@ -41,8 +40,3 @@ def secret_page(request: Request, template: str, **context: Any) -> Response:
     response = request.app.render(request, template, **context)
     response.set_header("Cache-Control", "no-store")
     return response
-
-
-def iso_time(timestamp: float) -> str:
-    """2026-11-29T09:30:00Z: seconds, UTC, as the API and webhook payloads write times."""
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

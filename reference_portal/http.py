@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any, Iterable
@@ -310,3 +311,8 @@ def redirect(location: str, status: int = 303) -> Response:
 
 def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status=status, content_type="application/json")
+
+
+def iso_time(timestamp: float) -> str:
+    """2026-11-29T09:30:00Z: seconds, UTC, as the API and webhook payloads write times."""
+    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -10,8 +10,7 @@ from typing import Any
 from . import webhooks
 from .api import ApiError, CallRecord, api_endpoint
 from .apidoc import Doc, Param, Schema, documented
-from .handlers import iso_time
-from .http import Request, Response, json_response
+from .http import Request, Response, iso_time, json_response
 
 CURRENCIES = ("GBP", "EUR", "USD")
 OPENING_BALANCE = 1_000_000  # minor units, per currency, for every application's merchant account

@@ -27,16 +27,15 @@ import time
 from collections import Counter
 from concurrent import futures
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import httpx
 
 from . import webhook_urls
+from .config import Config
+from .db import Database
+from .http import iso_time
 from .security import decrypt, encrypt
-
-if TYPE_CHECKING:
-    from .app import Portal
 
 log = logging.getLogger("reference_portal.webhooks")
 
@@ -65,10 +64,6 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
-def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def publish(
     conn: sqlite3.Connection,
     organisation_id: int,
@@ -92,7 +87,7 @@ def publish(
     if not targets:
         return None
     event_id = "msg_" + secrets.token_hex(16)
-    payload = json.dumps({"type": event_type, "timestamp": _iso(now), "data": data}, separators=(",", ":"))
+    payload = json.dumps({"type": event_type, "timestamp": iso_time(now), "data": data}, separators=(",", ":"))
     conn.execute(
         "INSERT INTO webhook_events (id, organisation_id, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
         (event_id, organisation_id, event_type, payload, now),
@@ -241,8 +236,8 @@ class DeliveryWorker:
     """Claims due deliveries fairly under short BEGIN IMMEDIATE transactions, leases them, and has a pool of sender
     threads post them, record each attempt and schedule the next. No transaction stays open during a send."""
 
-    def __init__(self, app: Portal):
-        self.app = app
+    def __init__(self, db: Database, config: Config, secret_key: bytes):
+        self.db, self.config, self.secret_key = db, config, secret_key
         self.resolver: webhook_urls.Resolver = webhook_urls.resolve
         self.tls_verify: ssl.SSLContext | None = None  # None: the public certificate authorities
         self._wake = threading.Event()
@@ -343,9 +338,8 @@ class DeliveryWorker:
         """Lease up to `slots` due deliveries, chosen fairly given the sends under way."""
         if slots <= 0:
             return []
-        app = self.app
-        now = app.config.clock()
-        with app.db.transaction() as conn:
+        now = self.config.clock()
+        with self.db.transaction() as conn:
             due = conn.execute(_DUE_IN_TURN, (now, MAX_IN_FLIGHT_PER_ENDPOINT)).fetchall()
             self._cancel_for_inactive_endpoints(conn, due, now)
             active = [row for row in due if row["endpoint_state"] == "active"]
@@ -367,7 +361,7 @@ class DeliveryWorker:
         )
 
     def _claim_from(self, row: sqlite3.Row, now: float) -> Claim:
-        key = self.app.secret_key
+        key = self.secret_key
         keys = [decrypt(key, row["secret_encrypted"], purpose=PURPOSE)]
         if row["previous_secret_encrypted"] and (row["previous_secret_expires_at"] or 0) > now:
             keys.append(decrypt(key, row["previous_secret_encrypted"], purpose=PURPOSE))
@@ -384,7 +378,7 @@ class DeliveryWorker:
         """Post the delivery to an address its URL was just checked to have. Every failure becomes an outcome to
         record, never an exception, so no delivery stays pending for ever."""
         try:
-            addresses = webhook_urls.check(claim.url, development=self.app.config.development, resolver=self.resolver)
+            addresses = webhook_urls.check(claim.url, development=self.config.development, resolver=self.resolver)
             return post(claim.url, addresses, claim.payload, self._headers(claim), verify=self.tls_verify)
         except webhook_urls.UnsafeUrl as refused:
             return Outcome(error=f"not sent: {refused}")
@@ -396,7 +390,7 @@ class DeliveryWorker:
             return Outcome(error="not sent: internal error")
 
     def _headers(self, claim: Claim) -> dict[str, str]:
-        timestamp = int(self.app.config.clock())
+        timestamp = int(self.config.clock())
         return {
             "content-type": "application/json",
             "user-agent": "developer-portal-webhooks/1",
@@ -407,11 +401,10 @@ class DeliveryWorker:
 
     def record(self, claim: Claim, status: int | None, duration_ms: float, excerpt: str, error: str | None,
                retry_after: float | None) -> None:
-        app = self.app
-        now = app.config.clock()
-        scale = app.config.webhook_retry_scale
+        now = self.config.clock()
+        scale = self.config.webhook_retry_scale
         attempts = claim.attempts + 1
-        with app.db.transaction() as conn:
+        with self.db.transaction() as conn:
             logged = conn.execute(
                 "INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, duration_ms, response_excerpt,"
                 " error) SELECT id, ?, ?, ?, ?, ? FROM webhook_deliveries WHERE id = ?",
@@ -531,5 +524,5 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def encrypt_secret(app: Portal, secret: str) -> bytes:
-    return encrypt(app.secret_key, secret, purpose=PURPOSE)
+def encrypt_secret(secret_key: bytes, secret: str) -> bytes:
+    return encrypt(secret_key, secret, purpose=PURPOSE)

@@ -5,19 +5,19 @@ from __future__ import annotations
 import sqlite3
 
 from . import webhook_urls, webhooks
-from .handlers import organisation_of
+from .handlers import organisation_of, owned_row, secret_page
 from .http import BadRequest, NotFound, Request, Response, redirect
 
 MAX_DESCRIPTION = 300
 
 
 def _find(request: Request, endpoint_id: int) -> sqlite3.Row:
-    row = request.app.db.one(
-        "SELECT * FROM webhook_endpoints WHERE id = ? AND organisation_id = ?", (endpoint_id, organisation_of(request))
+    return owned_row(
+        request,
+        "SELECT * FROM webhook_endpoints WHERE id = ? AND organisation_id = ?",
+        endpoint_id,
+        missing="There is no such webhook endpoint in your organisation.",
     )
-    if row is None:
-        raise NotFound("There is no such webhook endpoint in your organisation.")
-    return row
 
 
 def _page(request: Request, *, form: dict[str, object] | None = None, errors: dict[str, str] | None = None,
@@ -37,12 +37,6 @@ def _page(request: Request, *, form: dict[str, object] | None = None, errors: di
 
 def index(request: Request) -> Response:
     return _page(request)
-
-
-def _one_time_secret(request: Request, title: str, url: str, secret: str) -> Response:
-    response = request.app.render(request, "webhooks/secret.html", title=title, url=url, secret=secret)
-    response.set_header("Cache-Control", "no-store")
-    return response
 
 
 def create(request: Request) -> Response:
@@ -71,9 +65,9 @@ def create(request: Request) -> Response:
             "INSERT INTO webhook_endpoints (organisation_id, url, description, event_types, state, secret_encrypted,"
             " created_at) VALUES (?, ?, ?, ?, 'active', ?, ?)",
             (organisation_of(request), url, description, " ".join(sorted(set(chosen))),
-             webhooks.encrypt_secret(app, secret), now),
+             webhooks.encrypt_secret(app.secret_key, secret), now),
         )
-    return _one_time_secret(request, "Webhook endpoint created", url, secret)
+    return secret_page(request, "webhooks/secret.html", title="Webhook endpoint created", url=url, secret=secret)
 
 
 def toggle(request: Request, endpoint_id: int) -> Response:
@@ -102,9 +96,9 @@ def rotate(request: Request, endpoint_id: int) -> Response:
         conn.execute(
             "UPDATE webhook_endpoints SET previous_secret_encrypted = secret_encrypted, previous_secret_expires_at = ?,"
             " secret_encrypted = ? WHERE id = ?",
-            (now + webhooks.SECRET_OVERLAP_SECONDS, webhooks.encrypt_secret(app, secret), endpoint_id),
+            (now + webhooks.SECRET_OVERLAP_SECONDS, webhooks.encrypt_secret(app.secret_key, secret), endpoint_id),
         )
-    return _one_time_secret(request, "Signing secret rotated", row["url"], secret)
+    return secret_page(request, "webhooks/secret.html", title="Signing secret rotated", url=row["url"], secret=secret)
 
 
 def send_test(request: Request, endpoint_id: int) -> Response:

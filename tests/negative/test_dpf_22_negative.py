@@ -8,8 +8,8 @@ def test_fails_when_the_new_secret_is_never_used(monkeypatch, start_portal, run_
     encrypt_secret = webhooks.encrypt_secret
     stored: dict[str, bytes] = {}
 
-    def keep_the_first(app, secret):
-        stored.setdefault("first", encrypt_secret(app, secret))
+    def keep_the_first(secret_key, secret):
+        stored.setdefault("first", encrypt_secret(secret_key, secret))
         return stored["first"]
 
     monkeypatch.setattr(webhooks, "encrypt_secret", keep_the_first)

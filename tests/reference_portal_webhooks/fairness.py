@@ -91,7 +91,7 @@ def _add_endpoint(app: Portal, organisation_id: int, url: str) -> int:
         return int(conn.execute(
             "INSERT INTO webhook_endpoints (organisation_id, url, description, event_types, state, secret_encrypted,"
             " created_at) VALUES (?, ?, '', 'payment.succeeded', 'active', ?, ?)",
-            (organisation_id, url, webhooks.encrypt_secret(app, webhooks.new_secret()), app.config.clock()),
+            (organisation_id, url, webhooks.encrypt_secret(app.secret_key, webhooks.new_secret()), app.config.clock()),
         ).lastrowid)
 
 
