@@ -13,9 +13,11 @@ from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .config import Config
-from .db import Database
-from .http import (
+from .areas.navigation import MAIN_NAVIGATION
+from .areas.webhooks import DeliveryWorker
+from .core.config import Config
+from .core.db import Database
+from .core.http import (
     BadRequest,
     Forbidden,
     HTTPError,
@@ -26,14 +28,12 @@ from .http import (
     json_response,
     redirect,
 )
-from .navigation import MAIN_NAVIGATION
+from .core.routing import Access, Router, Rule
+from .core.security import same
+from .core.sessions import SessionStore
+from .core.throttle import LoginThrottle
 from .routes import ROUTES
-from .routing import Access, Router, Rule
-from .security import same
 from .seed import seed_demo
-from .sessions import SessionStore
-from .throttle import LoginThrottle
-from .webhooks import DeliveryWorker
 
 try:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -69,7 +69,7 @@ class Portal:
         self.router = Router(routes if routes is not None else ROUTES)
         self.deliveries = DeliveryWorker(self.db, config, self.secret_key)
         self.templates = Environment(
-            loader=PackageLoader(__package__), autoescape=True, undefined=StrictUndefined, auto_reload=False
+            loader=PackageLoader("reference_portal.areas"), autoescape=True, undefined=StrictUndefined, auto_reload=False
         )
         self.templates.filters["when"] = format_time
         self.templates.globals["main_navigation"] = MAIN_NAVIGATION

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-from . import (
+from .areas import (
     applications,
     auth,
-    catalog,
     dashboard,
     docs,
     keys,
     oauth,
-    pages,
+    products,
     products_api,
+    public,
     sandbox,
     usage,
     webhooks_ui,
 )
-from .routing import Access, Rule
+from .core.routing import Access, Rule
 
 D = Access.DEVELOPER
 API = {"csrf": False}  # authenticated by client credentials or bearer tokens, never by cookies
 
 ROUTES = [
-    Rule("GET", "/", pages.landing),
-    Rule("GET", "/healthz", pages.healthz),
-    Rule("GET", "/static/<name>", pages.static),
-    Rule("GET", "/forbidden", pages.forbidden),
+    Rule("GET", "/", public.landing),
+    Rule("GET", "/healthz", public.healthz),
+    Rule("GET", "/static/<name>", public.static),
+    Rule("GET", "/forbidden", public.forbidden),
     Rule("GET", "/login", auth.login_form),
     Rule("POST", "/login", auth.login),
     Rule("GET", "/login/2fa", auth.second_factor_form),
@@ -48,8 +48,8 @@ ROUTES = [
     Rule("GET", "/app/keys/<int:credential_id>/revoke", keys.confirm_revoke, D),
     Rule("POST", "/app/keys/<int:credential_id>/revoke", keys.revoke, D),
     # Discovery and the sandbox
-    Rule("GET", "/app/products", catalog.index, D),
-    Rule("POST", "/app/products/<slug>/subscribe", catalog.subscribe, D),
+    Rule("GET", "/app/products", products.index, D),
+    Rule("POST", "/app/products/<slug>/subscribe", products.subscribe, D),
     Rule("GET", "/app/docs", docs.reference, D),
     Rule("GET", "/app/how-to-test", docs.how_to_test, D),
     Rule("GET", "/app/how-to-test/postman.json", docs.postman_collection, D),
@@ -58,9 +58,9 @@ ROUTES = [
     Rule("POST", "/app/sandbox", sandbox.create, D),
     Rule("GET", "/app/sandbox/<int:account_id>/delete", sandbox.confirm_delete, D),
     Rule("POST", "/app/sandbox/<int:account_id>/delete", sandbox.delete, D),
-    Rule("GET", "/admin/subscriptions", catalog.pending, Access.OPERATOR),
-    Rule("POST", "/admin/subscriptions/<int:subscription_id>/approve", catalog.approve, Access.OPERATOR),
-    Rule("POST", "/admin/subscriptions/<int:subscription_id>/reject", catalog.reject, Access.OPERATOR),
+    Rule("GET", "/admin/subscriptions", products.pending, Access.OPERATOR),
+    Rule("POST", "/admin/subscriptions/<int:subscription_id>/approve", products.approve, Access.OPERATOR),
+    Rule("POST", "/admin/subscriptions/<int:subscription_id>/reject", products.reject, Access.OPERATOR),
     # Areas still to come
     Rule("GET", "/app/usage", usage.index, D),
     # Webhooks
@@ -81,7 +81,7 @@ ROUTES = [
         ),
         D,
     ),
-    Rule("GET", "/admin", pages.operator_home, Access.OPERATOR),
+    Rule("GET", "/admin", public.operator_home, Access.OPERATOR),
     # The public API
     Rule("POST", "/oauth/token", oauth.token, **API),
     Rule("POST", "/api/v1/payments", products_api.create_payment, **API),

@@ -7,10 +7,10 @@ from functools import lru_cache
 
 from faker import Faker
 
-from .config import Config
-from .db import Database
-from .sandbox_accounts import create_account
-from .security import encrypt, hash_password
+from .areas.sandbox_accounts import create_account
+from .core.config import Config
+from .core.db import Database
+from .core.security import encrypt, hash_password
 
 FAKER_SEED = 20261128
 ORGANISATION = "Acme Payments"

@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, DictLoader
 import reference_portal
 from reference_portal import Config, Portal
 from reference_portal.routes import ROUTES
-from reference_portal.routing import Rule
+from reference_portal.core.routing import Rule
 from reference_portal.serve import RunningPortal, serve_in_background
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -118,7 +118,7 @@ def run_playbook(run_playbooks) -> Callable[[str, RunningPortal], PlaybookOutcom
 
 def template_with(name: str, old: str, new: str) -> dict[str, str]:
     """A portal template with one piece of its real source replaced: a fault as small as it can be."""
-    source = (Path(reference_portal.__file__).parent / "templates" / name).read_text(encoding="utf-8")
+    source = (Path(reference_portal.__file__).parent / "areas" / "templates" / name).read_text(encoding="utf-8")
     assert old in source, f"{name} no longer contains {old!r}: update this fault"
     return {name: source.replace(old, new)}
 

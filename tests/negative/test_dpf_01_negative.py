@@ -1,7 +1,7 @@
 """DPF-01 must fail when signing in does not open the developer workspace."""
 
-from reference_portal import auth
-from reference_portal.sessions import SessionStore
+from reference_portal.areas import auth
+from reference_portal.core.sessions import SessionStore
 
 
 def test_fails_when_sign_in_lands_somewhere_else(monkeypatch, start_portal, run_playbook):

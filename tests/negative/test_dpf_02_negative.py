@@ -1,7 +1,7 @@
 """DPF-02 must fail when a non-developer gets in, or when access denied is not an HTTP 403."""
 
-from reference_portal import pages
-from reference_portal.accounts import User
+from reference_portal.areas import public
+from reference_portal.core.accounts import User
 
 
 def test_fails_when_viewers_are_treated_as_developers(monkeypatch, start_portal, run_playbook):
@@ -12,7 +12,7 @@ def test_fails_when_viewers_are_treated_as_developers(monkeypatch, start_portal,
 
 def test_fails_when_access_denied_answers_200(start_portal, run_playbook, replace_route_endpoint):
     def forbidden_with_200(request):
-        response = pages.forbidden(request)
+        response = public.forbidden(request)
         response.status = 200
         return response
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from reference_portal import dashboard
-from reference_portal.dashboard import QUICK_LINKS
-from reference_portal.navigation import QuickLink
+from reference_portal.areas import dashboard
+from reference_portal.areas.dashboard import QUICK_LINKS
+from reference_portal.areas.navigation import QuickLink
 
 WITHOUT_SANDBOX = tuple(link for link in QUICK_LINKS if link.name != "Sandbox")
 DOCS_TO_APPS = tuple(QuickLink(l.name, "/app/apps", l.summary) if l.name == "Docs" else l for l in QUICK_LINKS)

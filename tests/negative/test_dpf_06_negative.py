@@ -1,6 +1,6 @@
 """DPF-06 must fail when the secret shown is not the one that works, or when the page showing it may be cached."""
 
-from reference_portal import applications, credentials
+from reference_portal.areas import applications, credentials
 
 
 def test_fails_when_the_secret_shown_does_not_work(monkeypatch, start_portal, run_playbook):

@@ -1,7 +1,7 @@
 """DPF-08 must fail when edits are not kept, or when invalid callback URLs are accepted."""
 
-from reference_portal import applications
-from reference_portal.http import redirect
+from reference_portal.areas import applications
+from reference_portal.core.http import redirect
 
 
 def test_fails_when_edits_are_not_saved(start_portal, run_playbook, replace_route_endpoint):

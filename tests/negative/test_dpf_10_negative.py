@@ -1,6 +1,6 @@
 """DPF-10 must fail when the old secret outlives an immediate rotation, or the new secret does not work."""
 
-from reference_portal import credentials
+from reference_portal.areas import credentials
 
 
 def test_fails_when_the_old_secret_keeps_working(monkeypatch, start_portal, run_playbook):

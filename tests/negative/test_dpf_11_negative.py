@@ -1,6 +1,6 @@
 """DPF-11 must fail when Copy copies something other than the secret shown, or the page may be cached."""
 
-from reference_portal import keys
+from reference_portal.areas import keys
 
 
 def test_fails_when_copy_copies_the_wrong_value(start_portal, run_playbook, patched_template):

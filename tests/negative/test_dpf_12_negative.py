@@ -1,6 +1,6 @@
 """DPF-12 must fail when tokens outlive their key, or a revoked key still gets tokens."""
 
-from reference_portal import api, credentials
+from reference_portal.areas import api, credentials
 
 
 def test_fails_when_tokens_outlive_their_key(monkeypatch, start_portal, run_playbook):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from reference_portal import products_api
-from reference_portal.apidoc import documented
-from reference_portal.http import json_response
+from reference_portal.areas import products_api
+from reference_portal.areas.apidoc import documented
+from reference_portal.core.http import json_response
 
 TEMPLATE_FAULTS = {
     "last-endpoint-of-each-product-missing": ("{% for op in section.operations %}\n  <article",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reference_portal import docs
+from reference_portal.areas import docs
 
 COMMAND_FAULTS = {
     "token-path-wrong": ('{{ c.command }}</pre>', '{{ c.command | replace("/oauth/token", "/oauth/tokens") }}</pre>'),

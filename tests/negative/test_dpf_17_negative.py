@@ -1,7 +1,7 @@
 """DPF-17 must fail when the sandbox key shown does not work, or the values shown are not the account's."""
 
-from reference_portal import sandbox_accounts
-from reference_portal.security import new_token
+from reference_portal.areas import sandbox_accounts
+from reference_portal.core.security import new_token
 
 
 def test_fails_when_the_key_shown_does_not_work(monkeypatch, start_portal, run_playbook):

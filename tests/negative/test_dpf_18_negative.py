@@ -1,6 +1,6 @@
 """DPF-18 must fail when deleting leaves the credential listed, or only hides it while its key still works."""
 
-from reference_portal.http import redirect
+from reference_portal.core.http import redirect
 
 
 def test_fails_when_delete_does_nothing(start_portal, run_playbook, replace_route_endpoint):

@@ -1,6 +1,6 @@
 """DPF-20 must fail when deliveries do not verify with the secret shown, or the secret is not in the signed format."""
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 
 def test_fails_when_deliveries_are_signed_with_another_secret(monkeypatch, start_portal, run_playbook):

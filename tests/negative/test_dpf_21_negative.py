@@ -1,7 +1,7 @@
 """DPF-21 must fail when an inactive endpoint still gets events, or reactivating does not bring them back."""
 
-from reference_portal import webhooks
-from reference_portal.http import redirect
+from reference_portal.areas import webhooks
+from reference_portal.core.http import redirect
 
 
 def test_fails_when_inactive_endpoints_still_get_events(monkeypatch, start_portal, run_playbook):

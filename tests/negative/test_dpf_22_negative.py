@@ -1,6 +1,6 @@
 """DPF-22 must fail when rotation shows a secret that deliveries are not signed with."""
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 
 def test_fails_when_the_new_secret_is_never_used(monkeypatch, start_portal, run_playbook):

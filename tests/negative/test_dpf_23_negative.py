@@ -2,7 +2,7 @@
 
 import pytest
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 
 def test_fails_when_failures_are_never_retried(monkeypatch, start_portal, run_playbook):

@@ -1,6 +1,6 @@
 """DPF-24 must fail when a deleted endpoint is still listed, or is only hidden and still gets deliveries."""
 
-from reference_portal.http import redirect
+from reference_portal.core.http import redirect
 
 
 def test_fails_when_delete_does_nothing(start_portal, run_playbook, replace_route_endpoint):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reference_portal import products_api, webhooks
+from reference_portal.areas import products_api, webhooks
 
 
 def test_fails_when_payments_raise_no_event(monkeypatch, start_portal, run_playbook):

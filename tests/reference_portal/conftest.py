@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from reference_portal import Config, Portal
-from reference_portal.routing import Rule
+from reference_portal.core.routing import Rule
 
 BASE_URL = "http://portal.test"
 START_TIME = 1_800_000_000.0  # a multiple of the 30 s TOTP step, so codes stay valid while a test runs

@@ -1,4 +1,4 @@
-"""reference_portal.auth: sign-in, where it lands, the generic failure, `next`, sign-out."""
+"""reference_portal.areas.auth: sign-in, where it lands, the generic failure, `next`, sign-out."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from reference_portal.auth import GENERIC_FAILURE, safe_next
+from reference_portal.areas.auth import GENERIC_FAILURE, safe_next
 
 DEVELOPER = ("dev@example.com", "developer-demo-pass")
 VIEWER = ("viewer@example.com", "viewer-demo-pass")

@@ -1,4 +1,4 @@
-"""reference_portal.dashboard: who is signed in, the quick links, the onboarding checklist, empty areas."""
+"""reference_portal.areas.dashboard: who is signed in, the quick links, the onboarding checklist, empty areas."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 import pyotp
 import pytest
 
-from reference_portal.config import DEMO_TOTP_SECRET
-from reference_portal.dashboard import QUICK_LINKS, empty_area
+from reference_portal.areas.dashboard import QUICK_LINKS, empty_area
+from reference_portal.core.config import DEMO_TOTP_SECRET
+from reference_portal.core.routing import Access, Rule
 from reference_portal.routes import ROUTES
-from reference_portal.routing import Access, Rule
 
 QUICK_LINKS_EXPECTED = [
     ("Applications", "/app/apps"),

@@ -1,4 +1,4 @@
-"""reference_portal.db: migrations by user_version, WAL, per-thread connections, BEGIN IMMEDIATE transactions."""
+"""reference_portal.core.db: migrations by user_version, WAL, per-thread connections, BEGIN IMMEDIATE transactions."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-import reference_portal.db as db_module
-from reference_portal.db import Database
+import reference_portal.core.db as db_module
+from reference_portal.core.db import Database
 
 
 def schema_numbers() -> list[int]:
-    folder = resources.files("reference_portal").joinpath("schema")
+    folder = resources.files("reference_portal.core").joinpath("schema")
     return sorted(int(entry.name.split("_", 1)[0]) for entry in folder.iterdir() if entry.name.endswith(".sql"))
 
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from reference_portal import security
+from reference_portal.core import security
 
 DEVELOPER = ("dev@example.com", "developer-demo-pass")
 

@@ -1,4 +1,4 @@
-"""reference_portal.http: request parsing (form, body size, Content-Length, path, cookies), responses and errors."""
+"""reference_portal.core.http: request parsing (form, body size, Content-Length, path, cookies), responses and errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from reference_portal.http import (
+from reference_portal.core.http import (
     BadRequest,
     MethodNotAllowed,
     PayloadTooLarge,

@@ -6,9 +6,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from reference_portal.apidoc import Doc, Schema, doc_of, documented, example_path, openapi_document, openapi_path
+from reference_portal.areas.apidoc import Doc, Schema, doc_of, documented, example_path, openapi_document, openapi_path
+from reference_portal.core.routing import Router, Rule
 from reference_portal.routes import ROUTES
-from reference_portal.routing import Router, Rule
 
 API_PREFIXES = ("/api/", "/oauth/")
 

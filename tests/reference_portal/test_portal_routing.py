@@ -1,12 +1,12 @@
-"""reference_portal.routing: matching, parameters, 404 and 405; and the shape of the real route table."""
+"""reference_portal.core.routing: matching, parameters, 404 and 405; and the shape of the real route table."""
 
 from __future__ import annotations
 
 import pytest
 
-from reference_portal.http import MethodNotAllowed, NotFound
+from reference_portal.core.http import MethodNotAllowed, NotFound
+from reference_portal.core.routing import Access, Router, Rule
 from reference_portal.routes import ROUTES
-from reference_portal.routing import Access, Router, Rule
 
 
 def home(request):

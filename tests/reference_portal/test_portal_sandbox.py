@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from reference_portal.security import token_hash
+from reference_portal.core.security import token_hash
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_bad_names_create_nothing(name, developer, portal, csrf_token):
 
 
 def test_another_organisations_credential_cannot_be_deleted(developer, make_client, sign_in, portal, csrf_token):
-    from reference_portal.security import hash_password
+    from reference_portal.core.security import hash_password
 
     with portal.db.transaction() as conn:
         org = conn.execute("INSERT INTO organisations (name) VALUES ('Globex')").lastrowid

@@ -1,4 +1,4 @@
-"""reference_portal.security: argon2id passwords, random tokens, constant-time comparison, AES-GCM secrets."""
+"""reference_portal.core.security: argon2id passwords, random tokens, constant-time comparison, AES-GCM secrets."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import pytest
 from cryptography.exceptions import InvalidTag
 
-from reference_portal import security
-from reference_portal.security import decrypt, encrypt, hash_password, new_token, same, token_hash, verify_password
+from reference_portal.core import security
+from reference_portal.core.security import decrypt, encrypt, hash_password, new_token, same, token_hash, verify_password
 
 KEY = bytes(range(32))
 

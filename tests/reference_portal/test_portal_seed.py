@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from reference_portal import Config, Portal
-from reference_portal.accounts import find_credentials, get_user
-from reference_portal.config import DemoPasswords
-from reference_portal.security import decrypt, verify_password
+from reference_portal.core.accounts import find_credentials, get_user
+from reference_portal.core.config import DemoPasswords
+from reference_portal.core.security import decrypt, verify_password
 from reference_portal.seed import DEMO_ACCOUNTS, ORGANISATION, seed_demo
 
 EXPECTED_ACCOUNTS = {

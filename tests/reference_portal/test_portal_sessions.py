@@ -1,4 +1,4 @@
-"""reference_portal.sessions: cookie attributes, hashed storage, new id at sign-in, idle and absolute limits."""
+"""reference_portal.core.sessions: cookie attributes, hashed storage, new id at sign-in, idle and absolute limits."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from reference_portal.sessions import COOKIE
+from reference_portal.core.sessions import COOKIE
 
 MINUTE = 60
 HOUR = 60 * MINUTE

@@ -1,11 +1,11 @@
-"""reference_portal.throttle: sign-in slows down per account and per client address, never beyond 15 minutes."""
+"""reference_portal.core.throttle: sign-in slows down per account and per client address, never beyond 15 minutes."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from reference_portal.throttle import LoginThrottle
+from reference_portal.core.throttle import LoginThrottle
 
 DEVELOPER = ("dev@example.com", "developer-demo-pass")
 FIFTEEN_MINUTES = 15 * 60

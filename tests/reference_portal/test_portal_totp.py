@@ -1,13 +1,13 @@
-"""reference_portal.totp and the second sign-in step: codes, clock drift, replay, the 5-minute pending step."""
+"""reference_portal.core.totp and the second sign-in step: codes, clock drift, replay, the 5-minute pending step."""
 
 from __future__ import annotations
 
 import pyotp
 import pytest
 
-from reference_portal import auth
-from reference_portal.config import DEMO_TOTP_SECRET
-from reference_portal.totp import STEP_SECONDS, matching_step
+from reference_portal.areas import auth
+from reference_portal.core.config import DEMO_TOTP_SECRET
+from reference_portal.core.totp import STEP_SECONDS, matching_step
 
 SECRET = DEMO_TOTP_SECRET
 NOW = 1_800_000_000.0

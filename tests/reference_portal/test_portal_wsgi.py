@@ -14,8 +14,8 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
 from reference_portal import Config, Portal, create_app
-from reference_portal.http import Forbidden
-from reference_portal.routing import Rule
+from reference_portal.core.http import Forbidden
+from reference_portal.core.routing import Rule
 
 SECRET_DETAIL = "the-secret-detail-4711"
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from reference_portal import Portal, create_app
-from reference_portal.security import hash_password
+from reference_portal.core.security import hash_password
 
 BASE_URL = "http://portal.test"
 START_TIME = 1_800_000_000.0  # a whole minute, so rate-limit windows start with the test

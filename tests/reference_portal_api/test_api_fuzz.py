@@ -20,7 +20,8 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from reference_portal import Portal, products_api
+from reference_portal import Portal
+from reference_portal.areas import products_api
 
 SEED = 20261128
 EXAMPLES = 25  # per operation and phase; the coverage and stateful phases add their own cases

@@ -16,9 +16,10 @@ import pytest
 import standardwebhooks
 import standardwebhooks.webhooks as standardwebhooks_module
 
-from reference_portal import create_app, webhooks
+from reference_portal import create_app
 from reference_portal.app import Portal
-from reference_portal.security import hash_password
+from reference_portal.areas import webhooks
+from reference_portal.core.security import hash_password
 
 BASE_URL = "http://portal.test"
 START_TIME = 1_800_000_000.0

@@ -19,8 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
-from reference_portal import create_app, webhooks
+from reference_portal import create_app
 from reference_portal.app import Portal
+from reference_portal.areas import webhooks
 
 HELD_AT_MOST_SECONDS = 120  # a hanging endpoint answers by then even if nobody releases it
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from reference_portal import webhook_urls
+from reference_portal.areas import webhook_urls
 
 NAME = "hooks.partner.test"
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 
 class TcpServer:

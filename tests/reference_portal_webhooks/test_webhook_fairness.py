@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 FAIR_DELAY_SECONDS = 1.0
 

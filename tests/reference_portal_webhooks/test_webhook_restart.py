@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 
 @pytest.mark.parametrize("explicit_key", [True, False], ids=["secret_key", "key-file"])

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 
 def test_retries_follow_the_schedule_then_fail_after_eight_attempts(app, browser, receiver, clock, wh):

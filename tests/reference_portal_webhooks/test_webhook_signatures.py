@@ -7,7 +7,7 @@ import json
 import pytest
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from reference_portal import webhooks
+from reference_portal.areas import webhooks
 
 
 def test_delivery_verifies_with_the_one_time_secret(app, browser, receiver, clock, wh):

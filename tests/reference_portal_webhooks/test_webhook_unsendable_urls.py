@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from reference_portal import webhook_urls, webhooks
+from reference_portal.areas import webhook_urls, webhooks
 
 REFUSAL = "A webhook URL may not contain spaces, tabs, line breaks or other control characters."
 SPACES_AND_CONTROLS = ["\t", "\r\n", "\n", "\r", " ", "\x00", "\x0b", "\x7f", "\u00a0", "\u2028"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reference_portal import webhook_urls
+from reference_portal.areas import webhook_urls
 
 PRIVATE_NAME = "hooks.attacker.example"
 

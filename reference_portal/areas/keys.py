@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..core.handlers import owned_row, secret_page, signed_in_user
+from ..core.http import BadRequest, Forbidden, Request, Response, redirect
 from . import credentials, webhooks
-from .handlers import owned_row, secret_page, signed_in_user
-from .http import BadRequest, Forbidden, Request, Response, redirect
 
 
 def find_credential(request: Request, credential_id: int) -> sqlite3.Row:

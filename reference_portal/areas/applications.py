@@ -6,9 +6,9 @@ import sqlite3
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..core.handlers import organisation_of, owned_row, secret_page
+from ..core.http import Request, Response, redirect
 from . import credentials
-from .handlers import organisation_of, owned_row, secret_page
-from .http import Request, Response, redirect
 
 ENVIRONMENTS = ("sandbox", "production")
 NAME_LENGTH = (3, 80)

@@ -7,10 +7,10 @@ import json
 import shlex
 from typing import Any
 
+from ..core.handlers import organisation_of
+from ..core.http import Request, Response, json_response
 from .apidoc import openapi_document
-from .catalog import all_products
-from .handlers import organisation_of
-from .http import Request, Response, json_response
+from .products import all_products
 
 METHOD_ORDER = ("get", "post", "put", "patch", "delete")
 POSTMAN_SCHEMA = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"

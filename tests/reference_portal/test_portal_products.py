@@ -107,7 +107,7 @@ def test_bad_subscriptions_are_refused(application_id, product, status, develope
 
 
 def test_another_organisations_app_cannot_be_subscribed(developer, make_client, sign_in, portal, csrf_token):
-    from reference_portal.security import hash_password
+    from reference_portal.core.security import hash_password
 
     app_id, _, _ = create_app(developer, csrf_token)
     with portal.db.transaction() as conn:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .handlers import organisation_of
-from .http import Request, Response
+from ..core.handlers import organisation_of
+from ..core.http import Request, Response
 
 WINDOW_SECONDS = 24 * 3600
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Callable
 
-from .http import MethodNotAllowed, NotFound
+from .errors import MethodNotAllowed, NotFound
 
 
 class Access(Enum):

@@ -31,11 +31,11 @@ from typing import Any, Callable
 
 import httpx
 
+from ..core.config import Config
+from ..core.db import Database
+from ..core.http import iso_time
+from ..core.security import decrypt, encrypt
 from . import webhook_urls
-from .config import Config
-from .db import Database
-from .http import iso_time
-from .security import decrypt, encrypt
 
 log = logging.getLogger("reference_portal.webhooks")
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .routing import Rule
+from ..core.routing import Rule
 
 ERROR_EXAMPLES = {
     400: ("Bad request", "invalid_request", "amount must be a whole number of minor units from 1 to 100000000."),

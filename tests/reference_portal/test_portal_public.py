@@ -1,11 +1,11 @@
-"""reference_portal.pages: landing, access denied, operator console, health and static files."""
+"""reference_portal.areas.public: landing, access denied, operator console, health and static files."""
 
 from __future__ import annotations
 
 import pytest
 
+from reference_portal.core.routing import Access
 from reference_portal.routes import ROUTES
-from reference_portal.routing import Access
 
 
 def test_landing_page_has_a_get_started_link_to_sign_in(client):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..core.handlers import organisation_of, owned_row, secret_page
+from ..core.http import BadRequest, NotFound, Request, Response, redirect
 from . import webhook_urls, webhooks
-from .handlers import organisation_of, owned_row, secret_page
-from .http import BadRequest, NotFound, Request, Response, redirect
 
 MAX_DESCRIPTION = 300
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
+from ..core.handlers import signed_in_user
+from ..core.http import BadRequest, HTTPError, NotFound, Request, Response, redirect
 from .apidoc import doc_of
-from .handlers import signed_in_user
-from .http import BadRequest, HTTPError, NotFound, Request, Response, redirect
 
 
 class Conflict(HTTPError):

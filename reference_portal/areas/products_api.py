@@ -7,10 +7,10 @@ import secrets
 import sqlite3
 from typing import Any
 
+from ..core.http import Request, Response, iso_time, json_response
 from . import webhooks
 from .api import ApiError, CallRecord, api_endpoint
 from .apidoc import Doc, Param, Schema, documented
-from .http import Request, Response, iso_time, json_response
 
 CURRENCIES = ("GBP", "EUR", "USD")
 OPENING_BALANCE = 1_000_000  # minor units, per currency, for every application's merchant account

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
+from ..core.handlers import organisation_of, owned_row, secret_page
+from ..core.http import Request, Response, json_response, redirect
+from ..core.security import token_hash
 from . import sandbox_accounts
 from .api import REALM, ApiError, CallRecord, run_call
 from .apidoc import Doc, documented
-from .handlers import organisation_of, owned_row, secret_page
-from .http import Request, Response, json_response, redirect
 from .sandbox_accounts import OPENING_BALANCE
-from .security import token_hash
 
 NAME_LENGTH = (3, 60)
 

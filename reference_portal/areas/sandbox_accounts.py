@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 
-from .security import new_token, token_hash
+from ..core.security import new_token, token_hash
 
 OPENING_BALANCE = 500_000
 

@@ -6,11 +6,11 @@ import base64
 import sqlite3
 from urllib.parse import unquote
 
+from ..core.http import Request, Response, json_response
+from ..core.security import new_token, token_hash
 from . import credentials
 from .api import REALM, ApiError, CallRecord, run_call
 from .apidoc import SCOPE_LIST, Doc, documented
-from .http import Request, Response, json_response
-from .security import new_token, token_hash
 
 TOKEN_LIFETIME_SECONDS = 3600
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from ..core.http import HTTPError, Request, Response, json_response
+from ..core.security import token_hash
 from .credentials import token_is_live
-from .http import HTTPError, Request, Response, json_response
-from .security import token_hash
 
 REALM = "developer-portal"
 
@@ -149,8 +150,7 @@ def api_endpoint(scope: str) -> Callable[[Callable[..., Response]], Callable[...
         def endpoint(request: Request, **params: object) -> Response:
             return run_call(request, lambda conn, caller: handler(request, conn, caller, **params), scope=scope)
 
-        endpoint.__name__ = handler.__name__
-        endpoint.__doc__ = handler.__doc__
+        functools.update_wrapper(endpoint, handler)
         endpoint.scope = scope  # type: ignore[attr-defined]
         return endpoint
 

@@ -1,4 +1,4 @@
-"""Accounts and organisations: who someone is and what they may do."""
+"""Accounts and organisations: who someone is, what they may do, and the session they are signed in with."""
 
 from __future__ import annotations
 
@@ -48,3 +48,14 @@ def find_credentials(db: Database, email: str) -> tuple[int, str] | None:
     """The id and password hash of the account with this email, for sign-in only."""
     row = db.one("SELECT id, password_hash FROM users WHERE email = ?", (email.strip(),))
     return None if row is None else (row["id"], row["password_hash"])
+
+
+@dataclass
+class Session:
+    id_hash: str
+    csrf_token: str
+    created_at: float
+    user: User | None = None
+    pending_user_id: int | None = None
+    issued_id: str | None = None  # the raw id, only on the request that created the session
+    stored: bool = True  # False for an anonymous visitor's session, which has no row

@@ -8,94 +8,81 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 from urllib.parse import parse_qs
+
+from .accounts import Session
+from .config import Config
+from .db import Database
+from .errors import (
+    BadRequest,
+    Forbidden,
+    HTTPError,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RequestTimeout,
+    ServiceUnavailable,
+    TooManyRequests,
+)
+from .routing import Router
+from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIEnvironment
 
-    from .app import Portal
-    from .sessions import Session
+__all__ = [  # the errors are re-exported: handlers import the HTTP layer from one place
+    "App", "Request", "Response", "iso_time", "json_response", "redirect",
+    "HTTPError",
+    "BadRequest",
+    "Forbidden",
+    "NotFound",
+    "MethodNotAllowed",
+    "RequestTimeout",
+    "PayloadTooLarge",
+    "TooManyRequests",
+    "ServiceUnavailable",
+    "InternalServerError",
+]
+
+
+class SessionKeeper(Protocol):
+    def start(self, request: Request, *, user_id: int | None = None, pending_user_id: int | None = None) -> Session: ...
+    def end(self, session: Session) -> None: ...
+    def ensure(self, request: Request) -> Session: ...
+    def clear_cookie(self, request: Request, response: Response) -> None: ...
+
+
+class Deliveries(Protocol):
+    resolver: Callable[[str, int], list[str]]  # how webhook URLs are looked up, checked on save as on send
+
+    def notify(self) -> None: ...
+
+
+class App(Protocol):
+    """What a handler may reach through request.app. The portal is one; a test may hand in another."""
+
+    config: Config
+    db: Database
+    secret_key: bytes
+    router: Router
+    sessions: SessionKeeper
+    throttle: LoginThrottle
+    deliveries: Deliveries
+
+    def render(self, request: Request, template: str, *, status: int = 200, **context: object) -> Response: ...
+
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 VALID_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
                         r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 
 
-class HTTPError(Exception):
-    """An HTTP error that is also an answer: the application renders it as a page."""
-
-    status: int = 500
-    title: str = "Something went wrong"
-    description: str = "The portal could not complete your request."
-
-    def __init__(self, description: str | None = None, *, headers: Iterable[tuple[str, str]] = ()):
-        super().__init__(description or self.description)
-        if description:
-            self.description = description
-        self.headers = list(headers)
-
-
-class BadRequest(HTTPError):
-    status, title = 400, "Bad request"
-    description = "The request could not be understood."
-
-
-class Forbidden(HTTPError):
-    status, title = 403, "Forbidden"
-    description = "You are not allowed to do that."
-
-
-class NotFound(HTTPError):
-    status, title = 404, "Page not found"
-    description = "There is no page at this address."
-
-
-class MethodNotAllowed(HTTPError):
-    status, title = 405, "Method not allowed"
-    description = "This address does not accept that method."
-
-    def __init__(self, allowed: Iterable[str]):
-        self.allowed = sorted(set(allowed))
-        super().__init__(headers=[("Allow", ", ".join(self.allowed))])
-
-
-class RequestTimeout(HTTPError):
-    status, title = 408, "Request timeout"
-    description = "The request body did not arrive in time."
-
-
-class PayloadTooLarge(HTTPError):
-    status, title = 413, "Request too large"
-    description = "The request body is larger than the portal accepts."
-
-
-class TooManyRequests(HTTPError):
-    status, title = 429, "Too many requests"
-    description = "Too many attempts. Wait a little and try again."
-
-    def __init__(self, retry_after: int, description: str | None = None):
-        self.retry_after = max(1, int(retry_after))
-        super().__init__(description, headers=[("Retry-After", str(self.retry_after))])
-
-
-class ServiceUnavailable(HTTPError):
-    status, title = 503, "Portal busy"
-    description = "The portal is busy. Try again in a moment."
-
-    def __init__(self, description: str | None = None):
-        super().__init__(description, headers=[("Retry-After", "2")])
-
-
-class InternalServerError(HTTPError):
-    status, title = 500, "Something went wrong"
-    description = "The portal hit an unexpected error. It has been logged; please try again."
-
-
 class Request:
     """One incoming request: method, path, query, headers, cookies and a size-limited form body."""
 
-    def __init__(self, environ: WSGIEnvironment, app: Portal, *, max_body_bytes: int, trusted_proxies: int = 0,
+    def __init__(self, environ: WSGIEnvironment, app: App, *, max_body_bytes: int, trusted_proxies: int = 0,
                  public_url: str | None = None):
         self.environ = environ
         self.app = app

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
 
-from .accounts import User, get_user
+from .accounts import Session, get_user
 from .config import Config
 from .db import Database
 from .http import Request, Response
@@ -17,17 +16,6 @@ from .security import new_token, token_hash
 
 COOKIE = "dpf_session"
 TOUCH_EVERY_SECONDS = 60
-
-
-@dataclass
-class Session:
-    id_hash: str
-    csrf_token: str
-    created_at: float
-    user: User | None = None
-    pending_user_id: int | None = None
-    issued_id: str | None = None  # the raw id, only on the request that created the session
-    stored: bool = True  # False for an anonymous visitor's session, which has no row
 
 
 class SessionStore:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .accounts import User, find_credentials, get_user
-from .http import Request, Response, redirect
-from .security import decrypt, verify_password
-from .totp import matching_step
+from ..core.accounts import User, find_credentials, get_user
+from ..core.http import Request, Response, redirect
+from ..core.security import decrypt, verify_password
+from ..core.totp import matching_step
 
 MAX_EMAIL = 254
 MAX_PASSWORD = 1024

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from .security import new_token, same, token_hash
+from ..core.security import new_token, same, token_hash
 
 ROTATION_GRACE_CHOICES = {0: "Immediately", 3600: "After 1 hour", 86400: "After 24 hours"}
 STATES = ("active", "deactivated", "revoked")

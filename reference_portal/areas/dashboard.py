@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .accounts import User
-from .db import Database
-from .handlers import signed_in_user
-from .http import Request, Response
+from ..core.accounts import User
+from ..core.db import Database
+from ..core.handlers import signed_in_user
+from ..core.http import Request, Response
 from .navigation import AREAS
 
 QUICK_LINKS = AREAS

@@ -6,7 +6,7 @@ import mimetypes
 import re
 from importlib import resources
 
-from .http import NotFound, Request, Response, json_response
+from ..core.http import NotFound, Request, Response, json_response
 
 _STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.(css|js|svg|png|ico)$")
 

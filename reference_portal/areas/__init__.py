@@ -1,0 +1,1 @@
+"""The portal's areas, one module each beside the templates folder its pages come from."""

@@ -1,0 +1,1 @@
+"""The portal's core: HTTP, routing, the database, configuration, sessions and security. It imports no area."""
