@@ -70,7 +70,7 @@ class Server:
         if kind == "stdlib" and bare:
             command = [python, "-c", f"from benchmarks.portal_load import _serve_bare_with_stdlib as s; s({self.port})"]
         elif kind == "stdlib":
-            command = [python, "-c", "from playbooks.cli import main; raise SystemExit(main())",
+            command = [python, "-c", "from playbooks.harness.cli import main; raise SystemExit(main())",
                        "portal", "--port", str(self.port), "--db", database]
         else:
             target = "benchmarks.portal_load:bare_app" if bare else "reference_portal.wsgi:app"

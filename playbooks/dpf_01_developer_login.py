@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import Dashboard, LoginPage, at_path
+from playbooks.harness.pages import Dashboard, LoginPage, at_path
 
 FLOW_ID = "DPF-01"
 

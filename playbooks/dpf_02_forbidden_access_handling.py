@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import AccessDeniedPage, Dashboard, at_path
+from playbooks.harness.pages import AccessDeniedPage, Dashboard, at_path
 
 FLOW_ID = "DPF-02"
 DEVELOPER_ROUTES = ("/app", "/app/apps", "/app/keys", "/app/products", "/app/sandbox", "/app/docs")

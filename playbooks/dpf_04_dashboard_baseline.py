@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import Dashboard, at_path
+from playbooks.harness.pages import Dashboard, at_path
 
 FLOW_ID = "DPF-04"
 # Link name on the dashboard -> the route it opens, whose page has the same name as its heading.

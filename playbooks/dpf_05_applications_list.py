@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import ApplicationsPage, at_path
+from playbooks.harness.pages import ApplicationsPage, at_path
 
 FLOW_ID = "DPF-05"
 CLIENT_ID = re.compile(r"^ci_[A-Za-z0-9_-]{16,}$")

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from playbooks.api_calls import request_token
-from playbooks.pages import ApplicationForm, ApplicationsPage, SecretDialog, at_path
+from playbooks.harness.api_calls import request_token
+from playbooks.harness.pages import ApplicationForm, ApplicationsPage, SecretDialog, at_path
 
 FLOW_ID = "DPF-06"
 SANDBOX_SECRET = re.compile(r"^cs_test_[A-Za-z0-9_-]{43}$")

@@ -7,7 +7,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import ApplicationForm, ApplicationsPage, at_path
+from playbooks.harness.pages import ApplicationForm, ApplicationsPage, at_path
 
 FLOW_ID = "DPF-08"
 

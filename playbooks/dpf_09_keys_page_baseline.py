@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import KeysPage
+from playbooks.harness.pages import KeysPage
 
 FLOW_ID = "DPF-09"
 CLIENT_ID = re.compile(r"^ci_[A-Za-z0-9_-]{16,}$")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import request_token
-from playbooks.pages import KeysPage, SecretDialog, at_path
+from playbooks.harness.api_calls import request_token
+from playbooks.harness.pages import KeysPage, SecretDialog, at_path
 
 FLOW_ID = "DPF-11"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import list_payments, request_token
-from playbooks.pages import KeysPage
+from playbooks.harness.api_calls import list_payments, request_token
+from playbooks.harness.pages import KeysPage
 
 FLOW_ID = "DPF-12"
 

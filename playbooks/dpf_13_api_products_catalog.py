@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import operations
+from playbooks.harness.api_calls import operations
 
 FLOW_ID = "DPF-13"
 APPROVAL_MODE = re.compile(r"^\s*(automatic|manual)\s*$")

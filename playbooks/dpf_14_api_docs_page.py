@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import example_request, operations
+from playbooks.harness.api_calls import example_request, operations
 
 FLOW_ID = "DPF-14"
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from playbooks import curl
-from playbooks.api_calls import operations
+from playbooks.harness import curl
+from playbooks.harness.api_calls import operations
 
 FLOW_ID = "DPF-15"
 POSTMAN_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import SandboxPage
+from playbooks.harness.pages import SandboxPage
 
 FLOW_ID = "DPF-16"
 MERCHANT_ID = re.compile(r"^mer_test_[A-Za-z0-9]+$")

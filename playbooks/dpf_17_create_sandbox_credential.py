@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import sandbox_account
-from playbooks.pages import SandboxPage, SecretDialog, at_path
+from playbooks.harness.api_calls import sandbox_account
+from playbooks.harness.pages import SandboxPage, SecretDialog, at_path
 
 FLOW_ID = "DPF-17"
 SANDBOX_KEY = re.compile(r"^sk_test_[A-Za-z0-9_-]{43}$")

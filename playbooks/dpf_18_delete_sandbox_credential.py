@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import sandbox_account
-from playbooks.pages import SandboxPage
+from playbooks.harness.api_calls import sandbox_account
+from playbooks.harness.pages import SandboxPage
 
 FLOW_ID = "DPF-18"
 

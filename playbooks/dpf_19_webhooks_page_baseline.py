@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import WebhooksPage
+from playbooks.harness.pages import WebhooksPage
 
 FLOW_ID = "DPF-19"
 STATES = ("active", "inactive", "disabled")

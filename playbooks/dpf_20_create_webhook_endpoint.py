@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import SecretDialog, WebhooksPage, at_path
+from playbooks.harness.pages import SecretDialog, WebhooksPage, at_path
 
 FLOW_ID = "DPF-20"
 SIGNING_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.pages import SecretDialog, WebhooksPage
+from playbooks.harness.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-22"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import access_token, create_payment
-from playbooks.pages import WebhooksPage
+from playbooks.harness.api_calls import access_token, create_payment
+from playbooks.harness.pages import WebhooksPage
 
 FLOW_ID = "DPF-24"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.api_calls import access_token, create_payment
-from playbooks.pages import SecretDialog, WebhooksPage
+from playbooks.harness.api_calls import access_token, create_payment
+from playbooks.harness.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-32"
 

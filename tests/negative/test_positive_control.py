@@ -1,6 +1,6 @@
 """The positive control: the same out-of-process runs pass against a healthy portal, so a failure beside it is the fault's."""
 
-from playbooks.modules import playbook_modules
+from playbooks.harness.modules import playbook_modules
 
 
 def test_every_executable_playbook_passes_against_a_healthy_portal(start_portal, run_playbooks):

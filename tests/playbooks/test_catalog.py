@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from playbooks import catalog, flow_ids
+import playbooks
+from playbooks.harness import catalog, flow_ids
 
 SHARED_SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_61e7da95769dc0de.txt"
 
@@ -66,7 +67,7 @@ def test_a_flow_without_an_expected_result_is_refused():
 
 @pytest.mark.skipif(not SHARED_SEED.exists(), reason="the shared specification is not beside this checkout")
 def test_the_packaged_specification_is_the_shared_seed():
-    packaged = Path(catalog.__file__).parent / "spec" / catalog.SPEC_FILE
+    packaged = Path(playbooks.__file__).parent / "spec" / catalog.SPEC_FILE
     assert packaged.read_text(encoding="utf-8") == SHARED_SEED.read_text(encoding="utf-8")
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
-from playbooks import catalog
-from playbooks.cli import EXIT_USAGE, PROJECT_ROOT, main
-from playbooks.modules import playbook_modules
+from playbooks.harness import catalog
+from playbooks.harness.cli import EXIT_USAGE, PROJECT_ROOT, main
+from playbooks.harness.modules import playbook_modules
 from reference_portal import Config, Portal
 from reference_portal.serve import serve_in_background
 
@@ -22,7 +22,7 @@ def dpf(*args: str, reports: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DPF_REPORTS_DIR": str(reports)}
     env.pop("DPF_BASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "playbooks.cli", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "playbooks.harness.cli", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
         timeout=300,
     )
 
@@ -120,7 +120,7 @@ def test_a_failing_flow_exits_1_with_its_failure_in_the_table_trace_and_screensh
 def test_webhook_flows_are_skipped_not_passed_when_the_receiver_is_unreachable(tmp_path):
     env_free = {k: v for k, v in os.environ.items() if k != "DPF_WEBHOOK_PUBLIC_URL"}
     done = subprocess.run(
-        [sys.executable, "-m", "playbooks.cli", "run", "DPF-19", "--base-url", "http://portal.example.test",
+        [sys.executable, "-m", "playbooks.harness.cli", "run", "DPF-19", "--base-url", "http://portal.example.test",
          "--no-report"],
         cwd=PROJECT_ROOT, env={**env_free, "DPF_REPORTS_DIR": str(tmp_path)}, capture_output=True, text=True, timeout=300,
     )

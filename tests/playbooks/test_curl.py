@@ -2,7 +2,7 @@
 
 import pytest
 
-from playbooks.curl import UnsafeCommand, parse, run_with_curl, run_with_httpx
+from playbooks.harness.curl import UnsafeCommand, parse, run_with_curl, run_with_httpx
 
 ORIGIN = "http://127.0.0.1:8000"
 

@@ -3,7 +3,7 @@
 import pytest
 
 from fixtures.flow import FlowRun, PlaybookError
-from playbooks import catalog
+from playbooks.harness import catalog
 
 
 def run() -> FlowRun:

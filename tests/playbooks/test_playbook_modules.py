@@ -3,9 +3,9 @@
 import ast
 import re
 
-from playbooks import catalog
-from playbooks.flow_ids import in_file_name
-from playbooks.modules import playbook_modules
+from playbooks.harness import catalog
+from playbooks.harness.flow_ids import in_file_name
+from playbooks.harness.modules import playbook_modules
 
 
 def test_every_catalog_flow_has_exactly_one_module():

@@ -14,12 +14,12 @@ from typing import Sequence
 
 import pytest
 
-from playbooks import catalog
-from playbooks.flow_ids import in_file_name as flow_in_file_name
-from playbooks.modules import module_for
+from playbooks.harness import catalog
+from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
+from playbooks.harness.modules import module_for
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PLAYBOOKS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PLAYBOOKS_DIR = PROJECT_ROOT / "playbooks"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 4
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from playbooks.flow_ids import normalise as normalise_id
+from playbooks.harness.flow_ids import normalise as normalise_id
 
 SPEC_FILE = "developer-flows.txt"
 
