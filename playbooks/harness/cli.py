@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from typing import Sequence
 
 import pytest
 
-from playbooks.harness import catalog
+from playbooks.harness import catalog, target_file
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.modules import module_for
 
@@ -155,13 +156,29 @@ def pytest_arguments(args: argparse.Namespace, flow_ids: list[str], out: Path) -
     return arguments
 
 
+def load_target(args: argparse.Namespace) -> target_file.TargetFile | None:
+    if not getattr(args, "target", None):
+        return None
+    if args.base_url:
+        raise UsageError("--target names the portal already; leave out --base-url")
+    try:
+        return target_file.load(Path(args.target))
+    except target_file.TargetFileError as error:
+        raise UsageError(str(error)) from None
+
+
 def command_run(args: argparse.Namespace) -> int:
+    target = load_target(args)
     flows = select_flows(args.ids, args.group)
-    executable = [f for f in flows if (m := module_for(f.id)) is not None and m.executable]
-    pending = [f for f in flows if f not in executable]
+    not_applicable = [f for f in flows if target is not None and target.profile(f.id).profile == "not-applicable"]
+    executable = [f for f in flows if f not in not_applicable and (m := module_for(f.id)) is not None and m.executable]
+    pending = [f for f in flows if f not in executable and f not in not_applicable]
     out = reports_dir()
     out.mkdir(parents=True, exist_ok=True)
-    print(f"dpf: running {len(executable)} flow(s) against {args.base_url or os.environ.get('DPF_BASE_URL') or 'the embedded reference portal'}", flush=True)
+    if target is not None:
+        os.environ.update(target.environment(os.environ))
+    where = os.environ.get("DPF_BASE_URL") if target else args.base_url or os.environ.get("DPF_BASE_URL")
+    print(f"dpf: running {len(executable)} flow(s) against {where or 'the embedded reference portal'}", flush=True)
 
     recorder = RunRecorder()
     started = time.monotonic()
@@ -172,20 +189,55 @@ def command_run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     for flow in pending:
         recorder.results[flow.id] = FlowResult(flow.id, "not run", message=f"not executable yet: {status_of(flow)}")
+    for flow in not_applicable:
+        reason = target.profile(flow.id).reason if target else ""
+        recorder.results[flow.id] = FlowResult(flow.id, "not applicable", message=reason)
 
-    rows = []
+    rows, failing = [], 0
+    today = datetime.date.today()
     for flow in flows:
         result = recorder.results.get(flow.id, FlowResult(flow.id, message="no result: the run stopped early"))
-        rows.append((flow.id, result.outcome, f"{result.duration:.1f} s", flow.title, result.message))
+        outcome, message = result.outcome, result.message
+        if outcome == "not applicable":
+            counts_as_failure = False
+        elif target is not None and outcome != "not run":
+            verdict = target_file.judge(flow.id, outcome, message, target, today)
+            outcome, message, counts_as_failure = verdict.outcome, verdict.message, verdict.counts_as_failure
+        else:
+            counts_as_failure = outcome != "passed"
+        failing += counts_as_failure
+        rows.append((flow.id, outcome, f"{result.duration:.1f} s", flow.title, message))
     print()
     print_table(("ID", "Result", "Duration", "Title", "Detail"), rows)
     counts = {outcome: sum(1 for row in rows if row[1] == outcome) for outcome in dict.fromkeys(r[1] for r in rows)}
     print("\n" + ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) + f"  ({time.monotonic() - started:.0f} s)")
-    passed = counts.get("passed", 0)
+    if target is not None:
+        for deviation in target_file.unused_deviations(target, {f.id for f in executable}):
+            print(f"dpf: expected deviation {deviation.ticket} for {deviation.flow} was not used: remove it or run the flow")
+            failing += 1
     if not args.no_report:
         make_html_report(out)
-    all_passed = passed == len(rows) and code == pytest.ExitCode.OK
-    return EXIT_OK if all_passed else EXIT_FAILED
+    finished = code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
+    return EXIT_OK if failing == 0 and finished else EXIT_FAILED
+
+
+def command_target_check(args: argparse.Namespace) -> int:
+    try:
+        target = target_file.load(Path(args.file))
+    except target_file.TargetFileError as error:
+        print(f"dpf: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    profiles = {profile: [f for f, p in target.flows.items() if p.profile == profile] for profile in target_file.PROFILES}
+    print(f"{args.file}: valid. Target {target.base_url}; accounts: {', '.join(sorted(target.accounts))}; "
+          f"{len(profiles['optional'])} optional and {len(profiles['not-applicable'])} not-applicable flow(s); "
+          f"{len(target.testid_overrides) + len(target.route_overrides)} override(s); "
+          f"{len(target.deviations)} expected deviation(s)")
+    today = datetime.date.today()
+    expired = [d for d in target.deviations if d.expired(today)]
+    for deviation in expired:
+        print(f"dpf: expected deviation {deviation.ticket} for {deviation.flow} expired on {deviation.expires}",
+              file=sys.stderr)
+    return EXIT_FAILED if expired else EXIT_OK
 
 
 # ---------------------------------------------------------------- report
@@ -279,7 +331,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headed", action="store_true", help="show the browser")
     run.add_argument("--workers", type=int, default=1, help="run flows in N parallel processes")
     run.add_argument("--no-report", action="store_true", help="skip making the HTML report")
+    run.add_argument("--target", metavar="FILE", help="a partner's target file (TOML): portal, accounts, profiles, "
+                     "overrides and expected deviations")
     run.set_defaults(handler=command_run)
+
+    target = commands.add_parser("target", help="work with a target file")
+    target_commands = target.add_subparsers(dest="target_command", required=True, parser_class=_Parser)
+    check = target_commands.add_parser("check", help="validate a target file and say what is wrong in it")
+    check.add_argument("file")
+    check.set_defaults(handler=command_target_check)
 
     portal = commands.add_parser("portal", help="serve the reference portal")
     portal.add_argument("--host", default="127.0.0.1")

@@ -1,0 +1,210 @@
+"""A partner's target file: validated with the key and line of each mistake, profiles and expected deviations
+applied to the verdict, and `dpf target check` / `dpf run --target` honouring it."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from fixtures.overrides import partner_path, route_patterns
+from playbooks.harness.cli import PROJECT_ROOT
+from playbooks.harness.target_file import TargetFileError, judge, parse, unused_deviations
+
+ENV = {"PARTNER_DEV_PASSWORD": "s3cret", "PARTNER_TOTP": "JBSWY3DPEHPK3PXP"}
+TODAY = datetime.date(2026, 11, 29)
+GOOD = """\
+[target]
+base_url = "https://developers.partner.example/"
+webhook_public_url = "https://hooks.partner.example/dpf"
+
+[accounts.developer]
+email = "qa@partner.example"
+password_env = "PARTNER_DEV_PASSWORD"
+
+[accounts.developer_2fa]
+email = "qa-2fa@partner.example"
+password_env = "PARTNER_DEV_PASSWORD"
+totp_secret_env = "PARTNER_TOTP"
+
+[flows]
+DPF-28 = { profile = "not-applicable", reason = "sign-in is SSO only" }
+DPF-16 = { profile = "optional" }
+
+[overrides.testids]
+key-row = "tr.credential"
+
+[overrides.routes]
+applications = "/developer/apps"
+application = "/developer/apps/<id>/overview"
+
+[[deviations]]
+flow = "DPF-22"
+reason = "old signature dropped at once; fixed in 4.2"
+ticket = "PORT-1234"
+expires = 2027-01-31
+"""
+
+
+def parsed(text: str = GOOD, env: dict[str, str] | None = None):
+    return parse(text, Path("partner.toml"), ENV if env is None else env)
+
+
+def test_a_good_file_gives_the_run_its_target_and_accounts():
+    target = parsed()
+    assert target.base_url == "https://developers.partner.example"
+    assert target.profile("DPF-28").profile == "not-applicable" and target.profile("DPF-01").profile == "mandatory"
+    env = target.environment(ENV)
+    assert env["DPF_BASE_URL"] == "https://developers.partner.example"
+    assert env["DPF_DEVELOPER_PASSWORD"] == "s3cret" and env["DPF_2FA_DEVELOPER_TOTP_SECRET"] == ENV["PARTNER_TOTP"]
+    assert env["DPF_WEBHOOK_PUBLIC_URL"] == "https://hooks.partner.example/dpf"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.replace("[flows]", "[flow]"), r"partner.toml:\d+: flow: unknown key"),
+        (lambda t: t.replace('email = "qa@partner.example"', 'email = "qa@partner.example"\nphone = "1"'),
+         r"partner.toml:\d+: accounts.developer.phone: unknown key"),
+        (lambda t: t.replace("[accounts.developer]", "[accounts.dev]"), r"accounts.dev: unknown key"),
+        (lambda t: t.replace('base_url = "https://developers.partner.example/"', "base_url = 8080"),
+         r"target.base_url: must be a non-empty string"),
+        (lambda t: t.replace('profile = "optional"', 'profile = "maybe"'), r"flows.DPF-16.profile: 'maybe': choose"),
+        (lambda t: t.replace("DPF-16 =", "DPF-99 ="), r"flows.DPF-99: no such flow"),
+        (lambda t: t.replace('key-row = "tr.credential"', 'key-colour = "tr"'),
+         r"overrides.testids.key-colour: the contract names no such test ID"),
+        (lambda t: t.replace('applications = "/developer/apps"', 'apps = "/developer/apps"'),
+         r"overrides.routes.apps: the contract names no such route"),
+        (lambda t: t.replace("expires = 2027-01-31", 'expires = "soon"'), r"deviations\[1\].expires: must be a date"),
+        (lambda t: t.replace('flow = "DPF-22"', 'flow = "DPF-22"\nstep = "Dance."'), r"DPF-22 has no step 'Dance.'"),
+        (lambda t: t.replace(', reason = "sign-in is SSO only"', ""), r"flows.DPF-28.reason: missing"),
+        (lambda t: t.replace("[target]", "[target\n"), r"partner.toml: "),
+    ],
+)
+def test_a_mistake_is_named_with_its_line(change, message):
+    with pytest.raises(TargetFileError, match=message):
+        parsed(change(GOOD))
+
+
+def test_an_account_secret_must_be_in_the_environment():
+    with pytest.raises(TargetFileError, match="accounts.developer.password_env: the environment variable "
+                                              "PARTNER_DEV_PASSWORD is not set"):
+        parsed(env={})
+
+
+def test_the_developer_account_is_required():
+    without = GOOD.replace('[accounts.developer]\nemail = "qa@partner.example"\npassword_env = "PARTNER_DEV_PASSWORD"\n',
+                           "")
+    with pytest.raises(TargetFileError, match="accounts.developer: missing"):
+        parsed(without)
+
+
+def test_an_expected_deviation_turns_a_failure_into_a_listed_one():
+    verdict = judge("DPF-22", "failed", "old signature refused", parsed(), TODAY)
+    assert (verdict.outcome, verdict.counts_as_failure) == ("deviation (expected)", False)
+    assert "PORT-1234" in verdict.message
+
+
+def test_a_deviation_that_no_longer_fails_fails_the_run():
+    verdict = judge("DPF-22", "passed", "", parsed(), TODAY)
+    assert verdict.counts_as_failure and "remove the entry" in verdict.message
+
+
+def test_an_expired_deviation_fails_the_run():
+    verdict = judge("DPF-22", "failed", "", parsed(), datetime.date(2027, 2, 1))
+    assert verdict.counts_as_failure and "expired" in verdict.message
+
+
+def test_an_optional_flow_failing_does_not_fail_the_run_but_says_so():
+    verdict = judge("DPF-16", "failed", "no sandbox", parsed(), TODAY)
+    assert (verdict.outcome, verdict.counts_as_failure) == ("failed (optional)", False)
+    assert judge("DPF-01", "failed", "", parsed(), TODAY).counts_as_failure
+
+
+def test_a_deviation_for_a_flow_not_run_is_unused():
+    assert [d.flow for d in unused_deviations(parsed(), {"DPF-01"})] == ["DPF-22"]
+    assert unused_deviations(parsed(), {"DPF-22"}) == []
+
+
+def test_route_overrides_map_contract_paths_to_the_partners():
+    routes = route_patterns(parsed().route_overrides)
+    assert partner_path("/app/apps", routes) == "/developer/apps"
+    assert partner_path("/app/apps/42", routes) == "/developer/apps/42/overview"
+    assert partner_path("/app/keys", routes) is None
+
+
+def dpf(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "playbooks.harness.cli", *args], cwd=PROJECT_ROOT,
+                          env={**os.environ, **ENV, **(env or {})}, capture_output=True, text=True, timeout=600)
+
+
+def test_target_check_says_what_is_wrong_and_exits_4(tmp_path: Path):
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(GOOD)
+    bad.write_text(GOOD.replace('profile = "optional"', 'profile = "maybe"'))
+    checked = dpf("target", "check", str(good))
+    assert checked.returncode == 0, checked.stderr
+    assert "valid" in checked.stdout and "1 expected deviation" in checked.stdout
+    refused = dpf("target", "check", str(bad))
+    assert refused.returncode == 4
+    assert f"{bad}:" in refused.stderr and "flows.DPF-16.profile" in refused.stderr
+
+
+def test_run_with_a_target_honours_profiles_and_fails_on_an_unused_deviation(tmp_path: Path):
+    from reference_portal import Config, Portal
+    from reference_portal.serve import serve_in_background
+
+    portal = serve_in_background(Portal(Config(database=str(tmp_path / "portal.sqlite3"))))
+    try:
+        file = tmp_path / "partner.toml"
+        file.write_text(f"""\
+[target]
+base_url = "{portal.url}"
+
+[accounts.developer]
+email = "dev@example.com"
+password_env = "PARTNER_DEV_PASSWORD"
+
+[flows]
+DPF-02 = {{ profile = "not-applicable", reason = "no roles without developer access" }}
+
+[[deviations]]
+flow = "DPF-04"
+reason = "not run here"
+ticket = "PORT-9"
+expires = 2099-12-31
+""")
+        ran = dpf("run", "DPF-02", "DPF-03", "--target", str(file), "--no-report",
+                  env={"PARTNER_DEV_PASSWORD": "developer-demo-pass", "DPF_REPORTS_DIR": str(tmp_path / "reports")})
+    finally:
+        portal.stop()
+    assert "DPF-02  not applicable" in ran.stdout and "no roles without developer access" in ran.stdout
+    assert "DPF-03  passed" in ran.stdout
+    assert "expected deviation PORT-9 for DPF-04 was not used" in ran.stdout
+    assert ran.returncode == 1
+
+
+def test_a_test_id_override_lets_the_contract_name_find_the_partners_markup(browser, tmp_path, monkeypatch):
+    from fixtures import overrides
+
+    file = tmp_path / "partner.toml"
+    file.write_text(GOOD)
+    monkeypatch.setenv("DPF_TARGET_FILE", str(file))
+    monkeypatch.setattr(overrides, "load", lambda path: parse(path.read_text(), path, ENV))
+    overrides.target_overrides.cache_clear()
+    context = browser.new_context()
+    try:
+        overrides.apply_overrides(context)
+        page = context.new_page()
+        page.set_content('<table><tr class="credential"><td>one</td></tr></table>')
+        page.evaluate("document.querySelector('table').insertAdjacentHTML('beforeend', '<tr class=credential><td>two"
+                      "</td></tr>')")
+        expect(page.get_by_test_id("key-row")).to_have_text(["one", "two"])
+    finally:
+        context.close()
+        overrides.target_overrides.cache_clear()
