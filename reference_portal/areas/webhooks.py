@@ -353,12 +353,8 @@ class DeliveryWorker:
 
     @staticmethod
     def _cancel_for_inactive_endpoints(conn: sqlite3.Connection, due: list[sqlite3.Row], now: float) -> None:
-        inactive = {row["endpoint_id"] for row in due if row["endpoint_state"] != "active"}
-        conn.executemany(
-            "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = NULL, updated_at = ?"
-            " WHERE endpoint_id = ? AND state = 'pending'",
-            [(now, endpoint_id) for endpoint_id in inactive],
-        )
+        for endpoint_id in {row["endpoint_id"] for row in due if row["endpoint_state"] != "active"}:
+            cancel_pending(conn, endpoint_id, now)
 
     def _claim_from(self, row: sqlite3.Row, now: float) -> Claim:
         key = self.secret_key
@@ -454,11 +450,16 @@ class DeliveryWorker:
         conn.execute(
             "UPDATE webhook_endpoints SET state = 'disabled', disabled_reason = ? WHERE id = ?", (reason, endpoint_id)
         )
-        conn.execute(
-            "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = NULL, updated_at = ?"
-            " WHERE endpoint_id = ? AND state = 'pending'",
-            (now, endpoint_id),
-        )
+        cancel_pending(conn, endpoint_id, now)
+
+
+def cancel_pending(conn: sqlite3.Connection, endpoint_id: int, now: float) -> None:
+    """Nothing still waiting for this endpoint is sent: it was deactivated, disabled or deleted."""
+    conn.execute(
+        "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = NULL, updated_at = ?"
+        " WHERE endpoint_id = ? AND state = 'pending'",
+        (now, endpoint_id),
+    )
 
 
 def post(url: str, addresses: list[str], payload: bytes, headers: dict[str, str], *,

@@ -79,11 +79,7 @@ def toggle(request: Request, endpoint_id: int) -> Response:
             (new_state, endpoint_id),
         )
         if new_state == "inactive":
-            conn.execute(
-                "UPDATE webhook_deliveries SET state = 'cancelled', next_attempt_at = NULL, updated_at = ?"
-                " WHERE endpoint_id = ? AND state = 'pending'",
-                (request.app.config.clock(), endpoint_id),
-            )
+            webhooks.cancel_pending(conn, endpoint_id, request.app.config.clock())
     return redirect("/app/webhooks")
 
 
