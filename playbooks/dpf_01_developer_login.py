@@ -1,4 +1,10 @@
-"""DPF-01 Developer login: /login -> /app. The one flow that drives the sign-in form itself."""
+"""DPF-01 Developer login: /login -> /app. The one flow that drives the sign-in form itself.
+
+Faults of a broken portal this flow must catch:
+- signing in lands somewhere other than the dashboard;
+- the session is not kept (no session cookie, or the dashboard does not load again on reload);
+- the workspace is not the signed-in account's (`account-email` shows another email).
+"""
 
 from __future__ import annotations
 

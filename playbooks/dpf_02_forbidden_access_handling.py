@@ -1,4 +1,10 @@
-"""DPF-02 Forbidden access handling: /forbidden, and every developer route refused to a non-developer."""
+"""DPF-02 Forbidden access handling: /forbidden, and every developer route refused to a non-developer.
+
+Faults of a broken portal this flow must catch:
+- a non-developer opens a developer route (any answer but 403, or the developer page itself);
+- access denied answers HTTP 200 instead of 403;
+- the access-denied page does not say so (no level-1 heading "Access denied").
+"""
 
 from __future__ import annotations
 

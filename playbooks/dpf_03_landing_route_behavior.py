@@ -1,4 +1,11 @@
-"""DPF-03 Landing route behavior: / hands over to the sign-in form through Get Started."""
+"""DPF-03 Landing route behavior: / hands over to the sign-in form through Get Started.
+
+Faults of a broken portal this flow must catch:
+- the landing page has no Get Started;
+- Get Started leads somewhere other than the sign-in form;
+- the sign-in form it leads to cannot be used (a field not editable, the button disabled) or a page raises a
+  script error.
+"""
 
 from __future__ import annotations
 

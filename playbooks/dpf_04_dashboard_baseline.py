@@ -1,4 +1,10 @@
-"""DPF-04 Dashboard baseline: every quick link is there, points at its route and opens its page."""
+"""DPF-04 Dashboard baseline: every quick link is there, points at its route and opens its page.
+
+Faults of a broken portal this flow must catch:
+- a quick link is missing;
+- a quick link points to another route than the contract's;
+- a linked page is broken (not its level-1 heading, an error answer).
+"""
 
 from __future__ import annotations
 

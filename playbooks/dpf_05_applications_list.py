@@ -1,4 +1,16 @@
-"""DPF-05 Applications list: /app/apps lists the organisation's applications with their metadata."""
+"""DPF-05 Applications list: /app/apps lists the organisation's applications with their metadata.
+
+Every value checked is compared with what the flow itself created (name, client ID, environment, callback URL)
+or with another page of the contract (each listed client ID is a credential on the keys page); no check accepts
+"any text".
+
+Faults of a broken portal this flow must catch:
+- an application the flow created is missing from the list;
+- a row shows a client ID that is empty, malformed, or not the application's (not on the keys page);
+- a row shows the wrong environment (a production application listed as sandbox) or the wrong status;
+- the callback URLs are not the ones the application was created with;
+- the row's link does not open that application's page.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +19,18 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness.pages import ApplicationsPage, at_path
+from playbooks.harness.pages import ApplicationsPage, KeysPage, at_path
 
 FLOW_ID = "DPF-05"
-CLIENT_ID = re.compile(r"^ci_[A-Za-z0-9_-]{16,}$")
+CLIENT_ID = re.compile(r"^ci_[A-Za-z0-9_-]{22}$")
+SANDBOX_CALLBACK = "https://partner.example/oauth/callback"
+PRODUCTION_CALLBACK = "https://live.partner.example/oauth/callback"
 
 
 @pytest.mark.dpf(FLOW_ID)
 def test_applications_list(flow, open_page, developer, applications):
-    known = applications.create()  # an entry whose metadata this flow knows
+    known = applications.create(products=())  # entries whose metadata this flow knows
+    live = applications.create(environment="production", callback_urls=[PRODUCTION_CALLBACK], products=())
     page = open_page(developer)
     listing = ApplicationsPage(page)
 
@@ -26,20 +41,30 @@ def test_applications_list(flow, open_page, developer, applications):
 
     with flow.step("Validate existing app entries and metadata."):
         expect(listing.rows.first).to_be_visible()
+        listed: dict[str, str] = {}
         for row in listing.rows.all():
+            name = row.get_attribute("data-application-name") or ""
             client_id = row.get_by_test_id("client-id").inner_text().strip()
-            assert CLIENT_ID.match(client_id), f"an application row shows client ID {client_id!r}"
+            assert CLIENT_ID.match(client_id), f"application {name!r} shows client ID {client_id!r}"
             expect(row.get_by_test_id("environment")).to_have_text(re.compile(r"^\s*(sandbox|production)\s*$"))
-            expect(row.get_by_test_id("status")).not_to_be_empty()
-            expect(row.get_by_test_id("created")).not_to_be_empty()
+            listed[name] = client_id
 
     with flow.expected_result("app inventory loads."):
+        for made, environment, callback in ((known, "sandbox", SANDBOX_CALLBACK), (live, "production", PRODUCTION_CALLBACK)):
+            row = listing.row(made.name)
+            expect(row).to_have_count(1)
+            expect(row.get_by_test_id("client-id")).to_have_text(made.client_id)
+            expect(row.get_by_test_id("environment")).to_have_text(environment)
+            expect(row.get_by_test_id("status")).to_have_text("active")
+            expect(row.get_by_test_id("callback-urls")).to_have_text(callback)
         row = listing.row(known.name)
-        expect(row).to_have_count(1)
-        expect(row.get_by_test_id("client-id")).to_have_text(known.client_id)
-        expect(row.get_by_test_id("environment")).to_have_text("sandbox")
-        expect(row.get_by_test_id("status")).to_have_text("active")
-        expect(row.get_by_test_id("callback-urls")).to_contain_text("https://partner.example/oauth/callback")
         row.get_by_role("link", name=known.name, exact=True).click()
         expect(page).to_have_url(at_path(f"/app/apps/{known.id}"))
         expect(page.get_by_role("heading", level=1, name=known.name, exact=True)).to_be_visible()
+        # every client ID the list shows is a credential the keys page knows
+        page.goto("/app/keys")
+        keys = KeysPage(page)
+        expect(keys.heading).to_be_visible()
+        on_keys_page = {row.get_attribute("data-client-id") for row in keys.rows.all()}
+        strangers = {name: cid for name, cid in listed.items() if cid not in on_keys_page}
+        assert not strangers, f"the applications list shows client IDs the keys page does not know: {strangers}"

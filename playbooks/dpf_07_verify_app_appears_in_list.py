@@ -1,4 +1,11 @@
-"""DPF-07 Verify app appears in list: an application made elsewhere shows up, active, when the list is refreshed."""
+"""DPF-07 Verify app appears in list: an application made elsewhere shows up, active, when the list is refreshed.
+
+Faults of a broken portal this flow must catch:
+- the new application is missing from the refreshed list;
+- it shows another status than active;
+- it shows another environment than the one it was created in;
+- it shows another client ID than the one the portal gave when it was created.
+"""
 
 from __future__ import annotations
 

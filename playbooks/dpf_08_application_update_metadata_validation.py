@@ -1,4 +1,11 @@
-"""DPF-08 Application update/metadata validation: edits persist, invalid ones are refused and change nothing."""
+"""DPF-08 Application update/metadata validation: edits persist, invalid ones are refused and change nothing.
+
+Faults of a broken portal this flow must catch:
+- an edit is acknowledged but not kept (callback URL or description not there after reload);
+- an invalid callback URL (`javascript:`) is accepted, or refused without the field error;
+- a refused edit changes the stored value anyway;
+- the list does not show the new callback URL.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,21 @@
-"""DPF-10 Rotate client secret: a new secret shown once, the old one refused as the rotation policy says."""
+"""DPF-10 Rotate client secret: a new secret shown once, the old one refused as the rotation policy says.
+
+The flow SETS the organisation's rotation policy through the contract's form (`POST /app/keys/policy`, field
+`rotation_grace_seconds`) before each rotation, and proves each policy by its effect; it never reads the policy
+from the portal to decide what to expect. The organisation's policy is put back when the flow ends.
+
+Shared organisation: the policy belongs to the organisation every flow signs in to. Within one harness run only
+this flow changes it, and the other flows that rotate a client secret (DPF-11) only rely on the new secret, which
+works under any policy, so changing it cannot break a flow running at the same time. Two harness runs of DPF-10 at
+once against one deployment could race each other; that is not supported.
+
+Faults of a broken portal this flow must catch:
+- the secret shown after rotation does not work (or rotation shows the old secret again);
+- the old secret keeps working after a rotation under the "immediately" (0 s) policy;
+- the old secret stops working at once under a 1 hour policy (the grace period is not honoured);
+- the policy form is accepted but the policy is not applied (rotations ignore it);
+- the keys page does not say when the previous secret stops working during a grace period.
+"""
 
 from __future__ import annotations
 
@@ -14,34 +31,63 @@ FLOW_ID = "DPF-10"
 @pytest.mark.dpf(FLOW_ID)
 def test_rotate_client_secret(flow, open_page, developer, applications, vault, api, secret_on_screen):
     app = applications.create()
-    old_secret = vault.get(app.secret_name)
-    assert request_token(api, app.client_id, old_secret).status_code == 200, "the new app's secret does not work"
+    portal = applications.account
+    first_secret = vault.get(app.secret_name)
+    assert request_token(api, app.client_id, first_secret).status_code == 200, "the new app's secret does not work"
     page = open_page(developer)
     keys = KeysPage(page)
     dialog = SecretDialog(page)
-    page.goto("/app/keys")
-    grace_seconds = int(keys.policy.get_attribute("data-grace-seconds") or "0")
+    original_policy = portal.rotation_policy()
 
-    with secret_on_screen(page):
-        with flow.step("Trigger Rotate Secret for app."):
-            keys.action(app.client_id, "Rotate secret").click()
-            expect(dialog.root).to_be_visible()
-            expect(dialog.client_id).to_have_text(app.client_id)
+    def rotate_in_browser(vault_name: str) -> None:
+        page.goto("/app/keys")
+        keys.action(app.client_id, "Rotate secret").click()
+        expect(dialog.root).to_be_visible()
+        expect(dialog.client_id).to_have_text(app.client_id)
+        dialog.keep(vault, vault_name)
 
-        with flow.step("Capture one-time rotated secret."):
-            dialog.keep(vault, app.secret_name)
-            flow.capture("Rotated secret dialog (secret masked)")
-            dialog.done.click()
-            expect(keys.heading).to_be_visible()
+    try:
+        portal.set_rotation_policy(0)  # old secrets stop working at once
 
-    with flow.expected_result("new secret is issued and old secret invalidated per policy."):
-        new_secret = vault.get(app.secret_name)
-        assert new_secret != old_secret, "rotation showed the old secret again"
-        assert request_token(api, app.client_id, new_secret).status_code == 200, "the rotated secret is refused"
-        old = request_token(api, app.client_id, old_secret)
-        if grace_seconds == 0:
-            assert old.status_code == 401, f"the old secret still works after an immediate rotation: HTTP {old.status_code}"
+        with secret_on_screen(page):
+            with flow.step("Trigger Rotate Secret for app."):
+                page.goto("/app/keys")
+                keys.action(app.client_id, "Rotate secret").click()
+                expect(dialog.root).to_be_visible()
+                expect(dialog.client_id).to_have_text(app.client_id)
+
+            with flow.step("Capture one-time rotated secret."):
+                dialog.keep(vault, app.secret_name)
+                flow.capture("Rotated secret dialog (secret masked)")
+                dialog.done.click()
+
+        with flow.expected_result("new secret is issued and old secret invalidated per policy."):
+            second_secret = vault.get(app.secret_name)
+            assert second_secret != first_secret, "rotation showed the old secret again"
+            assert request_token(api, app.client_id, second_secret).status_code == 200, "the rotated secret is refused"
+            old = request_token(api, app.client_id, first_secret)
+            assert old.status_code == 401, f"under the 'immediately' policy the old secret still works: HTTP {old.status_code}"
             assert old.json().get("error") == "invalid_client"
-        else:
-            assert old.status_code == 200, "the old secret stopped working inside its grace period"
+            page.goto("/app/keys")
+            expect(keys.row(app.client_id)).to_contain_text(second_secret[-4:])
+            expect(keys.row(app.client_id).get_by_test_id("previous-secret-expiry")).to_have_count(0)
+
+            # A one-hour policy: the previous secret keeps working during the grace period, and the page says until when.
+            portal.set_rotation_policy(3600)
+            with secret_on_screen(page):
+                rotate_in_browser(f"{app.client_id}.client_secret_3")
+                flow.capture("Second rotation, under the 1 hour policy (secret masked)")
+                dialog.done.click()
+            third_secret = vault.get(f"{app.client_id}.client_secret_3")
+            assert third_secret not in (first_secret, second_secret), "the second rotation showed an earlier secret"
+            assert request_token(api, app.client_id, third_secret).status_code == 200, "the newest secret is refused"
+            in_grace = request_token(api, app.client_id, second_secret)
+            assert in_grace.status_code == 200, (
+                f"under the 1 hour policy the previous secret stopped working at once: HTTP {in_grace.status_code}"
+            )
+            assert request_token(api, app.client_id, first_secret).status_code == 401, "a secret two rotations old works again"
+            page.goto("/app/keys")
             expect(keys.row(app.client_id).get_by_test_id("previous-secret-expiry")).to_be_visible()
+            expect(keys.row(app.client_id)).to_contain_text(third_secret[-4:])
+    finally:
+        portal.set_rotation_policy(original_policy)

@@ -14,3 +14,13 @@ def test_fails_when_the_session_cookie_is_never_sent(monkeypatch, start_portal, 
     monkeypatch.setattr(SessionStore, "write_cookie", lambda self, request, response: None)
     outcome = run_playbook("DPF-01", start_portal())
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_workspace_shows_another_account(start_portal, run_playbook, patched_template):
+    templates = patched_template(
+        "base.html",
+        '<span data-testid="account-email">{{ user.email }}</span>',
+        '<span data-testid="account-email">admin@example.com</span>',
+    )
+    outcome = run_playbook("DPF-01", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)

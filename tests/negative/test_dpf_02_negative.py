@@ -18,3 +18,9 @@ def test_fails_when_access_denied_answers_200(start_portal, run_playbook, replac
 
     outcome = run_playbook("DPF-02", start_portal(routes=replace_route_endpoint("/forbidden", forbidden_with_200)))
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_access_denied_does_not_say_so(start_portal, run_playbook, patched_template):
+    templates = patched_template("pages/forbidden.html", "<h1>Access denied</h1>", "<h1>Oops</h1>")
+    outcome = run_playbook("DPF-02", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)

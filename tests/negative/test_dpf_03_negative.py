@@ -16,3 +16,9 @@ LANDING_WITHOUT_GET_STARTED = """{% extends "base.html" %}{% block main %}
 def test_fails_when_the_landing_page_does_not_hand_over(landing, start_portal, run_playbook):
     outcome = run_playbook("DPF-03", start_portal(templates={"pages/landing.html": landing}))
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_sign_in_form_cannot_be_used(start_portal, run_playbook, patched_template):
+    templates = patched_template("auth/login.html", '<input id="email" name="email"', '<input id="email" disabled name="email"')
+    outcome = run_playbook("DPF-03", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)

@@ -1,6 +1,9 @@
-"""DPF-06 must fail when the secret shown is not the one that works, or when the page showing it may be cached."""
+"""DPF-06 must fail when the secret shown is not the one that works or has the wrong format, the page showing it
+may be cached, or the new application is not listed."""
 
 from reference_portal.areas import applications, credentials
+
+new_client_secret = credentials.new_client_secret
 
 
 def test_fails_when_the_secret_shown_does_not_work(monkeypatch, start_portal, run_playbook):
@@ -18,4 +21,17 @@ def test_fails_when_the_secret_shown_does_not_work(monkeypatch, start_portal, ru
 def test_fails_when_the_secret_page_may_be_cached(start_portal, run_playbook, make_cacheable, replace_route_endpoint):
     routes = replace_route_endpoint("/app/apps", make_cacheable(applications.create), method="POST")
     outcome = run_playbook("DPF-06", start_portal(routes=routes))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_secret_has_the_wrong_format(monkeypatch, start_portal, run_playbook):
+    # a working secret, but with the production prefix on a sandbox application
+    monkeypatch.setattr(credentials, "new_client_secret", lambda environment: new_client_secret("production"))
+    outcome = run_playbook("DPF-06", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_new_app_is_not_listed(start_portal, run_playbook, patched_template):
+    templates = patched_template("apps/list.html", "{% for app in applications %}", "{% for app in applications[:-1] %}")
+    outcome = run_playbook("DPF-06", start_portal(templates=templates))
     assert outcome.outcome == "failed", str(outcome)

@@ -1,10 +1,14 @@
-"""DPF-07 must fail when a new application is missing from the list or shows the wrong status."""
+"""DPF-07 must fail when a new application is missing from the list or shows the wrong status, environment or client ID."""
 
 import pytest
 
 FAULTS = {
     "newest-app-missing": ("{% for app in applications %}", "{% for app in applications[:-1] %}"),
     "status-wrong": ('<td data-testid="status">{{ app.status }}</td>', '<td data-testid="status">disabled</td>'),
+    "environment-wrong": ('<td data-testid="environment">{{ app.environment }}</td>',
+                          '<td data-testid="environment">production</td>'),
+    "client-id-wrong": ('<code data-testid="client-id">{{ app.client_id }}</code>',
+                        '<code data-testid="client-id">{{ app.client_id[::-1] }}</code>'),
 }
 
 

@@ -17,3 +17,9 @@ def test_fails_when_any_callback_url_is_accepted(monkeypatch, start_portal, run_
     monkeypatch.setattr(applications, "callback_url_error", lambda url, environment: None)
     outcome = run_playbook("DPF-08", start_portal())
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_description_is_not_shown_again(start_portal, run_playbook, patched_template):
+    templates = patched_template("apps/_fields.html", ">{{ form.description }}</textarea>", "></textarea>")
+    outcome = run_playbook("DPF-08", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)

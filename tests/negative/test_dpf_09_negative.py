@@ -1,4 +1,4 @@
-"""DPF-09 must fail when the keys page hides a credential or misstates its state."""
+"""DPF-09 must fail when the keys page hides a credential, shows the wrong client ID, or misstates its state."""
 
 import pytest
 
@@ -7,6 +7,10 @@ FAULTS = {
     "newest-key-missing": ("{% for c in credentials %}", "{% for c in credentials[:-1] %}"),
     "client-id-garbled": ('<td><code data-testid="client-id">{{ c.client_id }}</code></td>',
                           '<td><code data-testid="client-id">{{ c.client_id[3:] }}</code></td>'),
+    # a well-formed client ID, but the first credential's on every row (the row's data-client-id stays right)
+    "client-id-of-another-key": ('<td><code data-testid="client-id">{{ c.client_id }}</code></td>',
+                                 '<td><code data-testid="client-id">{{ credentials[0].client_id }}</code></td>'),
+    "state-always-active": ('data-state="{{ c.state }}"', 'data-state="{{ "revoked" if c.state == "revoked" else "active" }}"'),
 }
 
 
