@@ -1,5 +1,13 @@
 """DPF-14 API docs page: every documented endpoint is on the page with its example, every link resolves, and every
-endpoint answers an unauthenticated call with the 401 it documents."""
+endpoint answers an unauthenticated call with the 401 it documents.
+
+Faults of a broken portal this flow must catch:
+- an operation of /openapi.json missing from the docs page, or shown without its cURL example or its 401;
+- a contents link (in-page anchor) or a link to the portal that leads nowhere;
+- an endpoint that answers a call without credentials with anything but the 401 and error code it documents.
+It must not rely on `example` values in /openapi.json (the contract does not promise them): calls are built from
+the examples where given, else from the schemas.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness.api_calls import example_request, operations
+from playbooks.harness.api_calls import operations, request_without_relying_on_examples
 
 FLOW_ID = "DPF-14"
 
@@ -44,6 +52,6 @@ def test_api_docs_page(flow, open_page, developer, api, target):
     with flow.expected_result("docs are navigable and current."):
         for method, path, operation in documented:
             assert "401" in operation["responses"], f"{method} {path} does not document its 401"
-            answer = api.request(method, **example_request(path, operation))
+            answer = api.request(method, **request_without_relying_on_examples(path, operation))
             assert answer.status_code == 401, f"{method} {path} without credentials answered HTTP {answer.status_code}"
             assert answer.json().get("error"), f"{method} {path} answered 401 without an error code"

@@ -1,17 +1,26 @@
-"""DPF-17 Create sandbox credential: the values are shown once, and the key reaches its test account."""
+"""DPF-17 Create sandbox credential: the values are shown once, and the key reaches its test account.
+
+Faults of a broken portal this flow must catch:
+- a key shown in the dialog that the sandbox API refuses, or that reaches another test account;
+- a merchant ID in the dialog that is not the account's (compared with the list and with the API's answer);
+- a key not in the contract's format (`sk_test_` + 256 bits);
+- a key shown again once the dialog is gone (on the list, after a fresh load);
+- the new credential not listed, or listed under another merchant ID.
+It must not rely on where the dialog's Done link leads (the contract does not say).
+"""
 
 from __future__ import annotations
-
-import re
 
 import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import sandbox_account
-from playbooks.harness.pages import SandboxPage, SecretDialog, at_path
+from playbooks.harness.contract import contract
+from playbooks.harness.pages import SandboxPage, SecretDialog
 
 FLOW_ID = "DPF-17"
-SANDBOX_KEY = re.compile(r"^sk_test_[A-Za-z0-9_-]{43}$")
+SANDBOX_KEY = contract().secrets["sandbox_key"]
+MERCHANT_ID = contract().secrets["sandbox_merchant_id"]
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -34,13 +43,18 @@ def test_create_sandbox_credential(flow, open_page, developer, sandbox_credentia
             dialog.keep(vault, f"{merchant_id}.api_key")
             flow.capture("Sandbox credential dialog (key masked)")
             dialog.done.click()
-            expect(page).to_have_url(at_path("/app/sandbox"))
 
     with flow.expected_result("sandbox credential is provisioned."):
         key = vault.get(f"{merchant_id}.api_key")
-        assert SANDBOX_KEY.match(key), "the sandbox key does not have the format sk_test_<256 bits>"
-        expect(sandbox.row(name).get_by_test_id("merchant-id")).to_have_text(merchant_id)
+        assert MERCHANT_ID.fullmatch(merchant_id), f"the dialog shows merchant ID {merchant_id!r}"
+        assert SANDBOX_KEY.fullmatch(key), "the sandbox key does not have the format sk_test_<256 bits>"
+        response = page.goto("/app/sandbox")
+        assert response is not None and response.status == 200
+        row = sandbox.row(name)
+        expect(row).to_have_count(1)
+        expect(row.get_by_test_id("merchant-id")).to_have_text(merchant_id)
+        expect(row).to_contain_text(key[-4:])
         assert key not in page.content(), "the sandbox page shows the key again"
         answer = sandbox_account(api, key)
         assert answer.status_code == 200, f"the new sandbox key was refused: HTTP {answer.status_code}"
-        assert answer.json()["merchant_id"] == merchant_id
+        assert answer.json()["merchant_id"] == merchant_id, "the key reaches another test account than the one shown"

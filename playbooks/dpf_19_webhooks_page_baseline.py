@@ -1,19 +1,56 @@
-"""DPF-19 Webhooks page baseline: every endpoint with its URL, events, state and last delivery."""
+"""DPF-19 Webhooks page baseline: every endpoint with its URL, events, state and last delivery.
+
+Faults of a broken portal this flow must catch:
+- an endpoint the flow created missing from the list;
+- a state that is not the endpoint's: the flow makes one endpoint inactive and one active, and each must say so
+  (a constant `active`, or a state outside active/inactive/disabled, fails);
+- a URL cell that is not the endpoint's URL, or event types other than the ones it was created with;
+- a last-delivery cell that does not follow deliveries: after a delivery the flow saw arrive, the active endpoint's
+  cell must report it delivered, and differ from the endpoint that never had one.
+"""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import expect
 
+from fixtures.html_forms import hidden_fields
+from fixtures.portal import PortalAccount, PortalContractError
+from playbooks.harness.contract import contract
 from playbooks.harness.pages import WebhooksPage
 
 FLOW_ID = "DPF-19"
 STATES = ("active", "inactive", "disabled")
+EVENT_TYPES = contract().webhooks["event_types"]
+POLLS = 20
+DELIVERED = re.compile(r"delivered|succeeded|\b2\d\d\b", re.IGNORECASE)
+
+
+def toggle(portal: PortalAccount, webhook_id: int) -> None:
+    """Set-up: switch an endpoint active <-> inactive through the contract's form (POST /app/webhooks/<id>/toggle)."""
+    action = f"/app/webhooks/{webhook_id}/toggle"
+    fields = hidden_fields(portal.client.get("/app/webhooks").text, action)
+    if "csrf_token" not in fields:
+        raise PortalContractError(f"/app/webhooks has no form posting to {action}")
+    answer = portal.client.post(action, data=fields)
+    if answer.status_code not in (302, 303):
+        raise PortalContractError(f"POST {action} answered HTTP {answer.status_code}")
+
+
+def events_named(text: str) -> set[str]:
+    return {event for event in EVENT_TYPES if re.search(rf"(?<![\w.]){re.escape(event)}(?![\w.])", text)}
 
 
 @pytest.mark.dpf(FLOW_ID)
-def test_webhooks_page_baseline(flow, open_page, developer, webhook_endpoints, webhook_inbox):
+def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, webhook_endpoints, webhook_inbox,
+                                second_webhook_inbox):
     known = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded", "webhook.test"])
+    quiet = webhook_endpoints.create(second_webhook_inbox.url, ["credential.rotated"])
+    toggle(developer_portal, quiet.id)
+    developer_portal.send_test_event(known.id)
+    webhook_inbox.wait_for(lambda d: d.event.get("type") == "webhook.test")
     page = open_page(developer)
     webhooks = WebhooksPage(page)
 
@@ -27,10 +64,26 @@ def test_webhooks_page_baseline(flow, open_page, developer, webhook_endpoints, w
         for row in webhooks.rows.all():
             state = row.get_by_test_id("webhook-state").get_attribute("data-state")
             assert state in STATES, f"an endpoint has state {state!r}, not one of {STATES}"
-            expect(row.get_by_test_id("webhook-url")).not_to_be_empty()
+            expect(row.get_by_test_id("webhook-url")).to_have_text(row.get_attribute("data-webhook-url") or "")
             expect(row.get_by_test_id("last-delivery")).not_to_be_empty()
 
     with flow.expected_result("webhook inventory loads."):
-        expect(webhooks.row(known.url)).to_have_count(1)
-        expect(webhooks.state(known.url)).to_have_attribute("data-state", "active")
-        expect(webhooks.row(known.url).get_by_test_id("webhook-events")).to_contain_text("payment.succeeded")
+        for endpoint, state, events in ((known, "active", {"payment.succeeded", "webhook.test"}),
+                                        (quiet, "inactive", {"credential.rotated"})):
+            row = webhooks.row(endpoint.url)
+            expect(row).to_have_count(1)
+            expect(row.get_by_test_id("webhook-url")).to_have_text(endpoint.url)
+            expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", state)
+            shown = events_named(row.get_by_test_id("webhook-events").inner_text())
+            assert shown == events, f"{endpoint.url} shows events {sorted(shown)}; it was created with {sorted(events)}"
+        delivered = webhooks.row(known.url).get_by_test_id("last-delivery")
+        # The receiver saw the delivery arrive; the portal records it as it gets the answer: a bounded poll.
+        for _ in range(POLLS):
+            try:
+                expect(delivered).to_have_text(DELIVERED, timeout=1000)
+                break
+            except AssertionError:
+                page.reload()
+        expect(delivered, "the last delivery, which arrived, is not reported delivered").to_have_text(DELIVERED)
+        never = webhooks.row(quiet.url).get_by_test_id("last-delivery").inner_text().strip()
+        expect(delivered).not_to_have_text(never)

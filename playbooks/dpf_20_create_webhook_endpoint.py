@@ -1,4 +1,13 @@
-"""DPF-20 Create webhook endpoint: the signing secret is shown once, and deliveries verify with it."""
+"""DPF-20 Create webhook endpoint: the signing secret is shown once, and deliveries verify with it.
+
+Faults of a broken portal this flow must catch:
+- deliveries signed with another secret than the one shown (verified with the standardwebhooks package);
+- a secret not in the contract's format (`whsec_` + base64 of 32 bytes);
+- the secret shown again once the dialog is gone (on a fresh load of the list);
+- an endpoint stored inactive, under another URL, or with other event types than the ones chosen;
+- no delivery at all to the new endpoint.
+It must not rely on where the dialog's Done link leads (the contract does not say).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +16,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness.pages import SecretDialog, WebhooksPage, at_path
+from playbooks.harness.contract import contract
+from playbooks.harness.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-20"
-SIGNING_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/]{43}=$")
+SIGNING_SECRET = contract().secrets["webhook_secret"]
+CHOSEN = {"webhook.test", "payment.succeeded"}
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -25,8 +36,8 @@ def test_create_webhook_endpoint(flow, open_page, developer, developer_portal, w
     with secret_on_screen(page):
         with flow.step("Create endpoint with event type and callback URL."):
             webhooks.url.fill(webhook_inbox.url)
-            webhooks.event_type("webhook.test").check()
-            webhooks.event_type("payment.succeeded").check()
+            for event_type in sorted(CHOSEN):
+                webhooks.event_type(event_type).check()
             webhooks.add.click()
             expect(dialog.root).to_be_visible()
 
@@ -35,14 +46,20 @@ def test_create_webhook_endpoint(flow, open_page, developer, developer_portal, w
             dialog.keep(vault, secret_name)
             flow.capture("Signing secret dialog (secret masked)")
             dialog.done.click()
-            expect(page).to_have_url(at_path("/app/webhooks"))
 
     with flow.expected_result("endpoint created with secret material."):
         secret = vault.get(secret_name)
-        assert SIGNING_SECRET.match(secret), "the signing secret is not whsec_ + base64 of 32 bytes"
+        assert SIGNING_SECRET.fullmatch(secret), "the signing secret is not whsec_ + base64 of 32 bytes"
+        response = page.goto("/app/webhooks")
+        assert response is not None and response.status == 200
         assert secret not in page.content(), "the webhooks page shows the signing secret again"
+        row = webhooks.row(webhook_inbox.url)
+        expect(row).to_have_count(1)
         expect(webhooks.state(webhook_inbox.url)).to_have_attribute("data-state", "active")
-        webhook_id = int(webhooks.row(webhook_inbox.url).get_attribute("data-webhook-id") or 0)
+        events = row.get_by_test_id("webhook-events").inner_text()
+        shown = {t for t in contract().webhooks["event_types"] if re.search(rf"(?<![\w.]){re.escape(t)}(?![\w.])", events)}
+        assert shown == CHOSEN, f"the endpoint shows events {sorted(shown)}; the flow chose {sorted(CHOSEN)}"
+        webhook_id = int(row.get_attribute("data-webhook-id") or 0)
         developer_portal.send_test_event(webhook_id)
         delivery = webhook_inbox.wait_for(lambda d: d.event.get("type") == "webhook.test")
         assert delivery.verify(secret)["type"] == "webhook.test", "the delivery does not verify with the secret shown"

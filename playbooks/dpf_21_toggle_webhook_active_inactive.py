@@ -1,4 +1,13 @@
-"""DPF-21 Toggle webhook active/inactive: nothing is delivered while inactive; deliveries resume when reactivated."""
+"""DPF-21 Toggle webhook active/inactive: nothing is delivered while inactive; deliveries resume when reactivated.
+
+Faults of a broken portal this flow must catch:
+- an event raised while the endpoint is inactive delivered to it, at once or late: the flow raises it, then raises
+  a witness event that must reach a second, still-active endpoint, and only once the witness arrived concludes
+  that nothing came to the inactive one;
+- events queued while inactive and delivered once the endpoint is active again (the contract: not queued); an
+  event raised after reactivation must arrive, and the one raised while inactive still must not;
+- a toggle that does not deactivate, or does not reactivate (state on the page, after a fresh load, and deliveries).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +20,21 @@ from playbooks.harness.pages import WebhooksPage
 FLOW_ID = "DPF-21"
 
 
+def paid(api, token: str, amount: int) -> str:
+    answer = create_payment(api, token, amount)
+    assert answer.status_code == 201, f"a payment was refused: HTTP {answer.status_code}"
+    return answer.json()["id"]
+
+
+def about(payment: str):
+    return lambda delivery: delivery.event.get("data", {}).get("id") == payment
+
+
 @pytest.mark.dpf(FLOW_ID)
 def test_toggle_webhook_active_inactive(flow, open_page, developer, applications, webhook_endpoints, webhook_inbox,
-                                         vault, api):
+                                         second_webhook_inbox, vault, api):
     endpoint = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded"])
+    witness = webhook_endpoints.create(second_webhook_inbox.url, ["payment.succeeded"])
     app = applications.create()
     token = access_token(api, app.client_id, vault.get(app.secret_name))
     page = open_page(developer)
@@ -24,16 +44,25 @@ def test_toggle_webhook_active_inactive(flow, open_page, developer, applications
     with flow.step("Deactivate endpoint."):
         webhooks.action(endpoint.url, "Deactivate").click()
         expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", "inactive")
-        while_inactive = create_payment(api, token, 1111).json()["id"]
+        page.goto("/app/webhooks")
+        expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", "inactive")
+        expect(webhooks.state(witness.url)).to_have_attribute("data-state", "active")
+        while_inactive = paid(api, token, 1111)
+        witness_payment = paid(api, token, 1112)
+        # Both events reach the active endpoint; the second one was raised after the forbidden one.
+        second_webhook_inbox.wait_for(about(while_inactive))
+        second_webhook_inbox.wait_for(about(witness_payment))
+        assert not webhook_inbox.received(), "an inactive endpoint received a delivery"
 
     with flow.step("Reactivate endpoint."):
         webhooks.action(endpoint.url, "Activate").click()
         expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", "active")
-        after = create_payment(api, token, 2222).json()["id"]
+        after = paid(api, token, 2222)
 
     with flow.expected_result("toggle state updates correctly."):
-        webhook_inbox.wait_for(lambda d: d.event["data"].get("id") == after)
-        sent_while_inactive = [d for d in webhook_inbox.received() if d.event["data"].get("id") == while_inactive]
-        assert not sent_while_inactive, "an event raised while the endpoint was inactive was delivered"
-        page.reload()
+        webhook_inbox.wait_for(about(after))
+        second_webhook_inbox.wait_for(about(after))
+        late = [d.event["data"].get("id") for d in webhook_inbox.received() if not about(after)(d)]
+        assert not late, f"events raised while the endpoint was inactive were delivered after all: {late}"
+        page.goto("/app/webhooks")
         expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", "active")

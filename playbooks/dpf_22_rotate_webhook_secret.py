@@ -1,13 +1,25 @@
-"""DPF-22 Rotate webhook secret: a new secret shown once, and deliveries verify with it."""
+"""DPF-22 Rotate webhook secret: a new secret shown once, and deliveries verify with it.
+
+Faults of a broken portal this flow must catch:
+- a new secret shown that deliveries are not signed with (verified with the standardwebhooks package);
+- the old signature dropped at once instead of the promised overlap: a delivery right after the rotation must
+  verify with BOTH the old and the new secret (two signatures in `webhook-signature`);
+- a rotated secret not in the contract's format, or the same secret again;
+- the new secret shown again once the dialog is gone.
+It must not rely on where the dialog's Done link leads (the contract does not say).
+"""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.contract import contract
 from playbooks.harness.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-22"
+SIGNING_SECRET = contract().secrets["webhook_secret"]
+OVERLAP_SECONDS = contract().promises["webhook_signature_overlap_seconds"]
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -15,6 +27,9 @@ def test_rotate_webhook_secret(flow, open_page, developer, developer_portal, web
                                secret_on_screen):
     endpoint = webhook_endpoints.create(webhook_inbox.url, ["webhook.test"])
     old_secret = vault.get(endpoint.secret_name)
+    developer_portal.send_test_event(endpoint.id)
+    before = webhook_inbox.wait_for(lambda d: d.event.get("type") == "webhook.test")
+    before.verify(old_secret)  # set-up: the endpoint's first secret works before the rotation
     page = open_page(developer)
     webhooks = WebhooksPage(page)
     dialog = SecretDialog(page)
@@ -29,11 +44,25 @@ def test_rotate_webhook_secret(flow, open_page, developer, developer_portal, web
             dialog.keep(vault, endpoint.secret_name)
             flow.capture("Rotated signing secret (masked)")
             dialog.done.click()
-            expect(webhooks.heading).to_be_visible()
 
     with flow.expected_result("new signing secret issued."):
         new_secret = vault.get(endpoint.secret_name)
-        assert new_secret.startswith("whsec_") and new_secret != old_secret, "rotation did not issue a new secret"
+        assert SIGNING_SECRET.fullmatch(new_secret), "the rotated secret is not whsec_ + base64 of 32 bytes"
+        assert new_secret != old_secret, "rotation did not issue a new secret"
+        response = page.goto("/app/webhooks")
+        assert response is not None and response.status == 200
+        assert new_secret not in page.content(), "the webhooks page shows the new signing secret again"
         developer_portal.send_test_event(endpoint.id)
-        delivery = webhook_inbox.wait_for(lambda d: d.event.get("type") == "webhook.test")
+        delivery = webhook_inbox.wait_for(lambda d: d.event.get("type") == "webhook.test" and d.webhook_id != before.webhook_id)
         assert delivery.verify(new_secret)["type"] == "webhook.test", "deliveries do not verify with the new secret"
+        # The promised overlap (webhook_signature_overlap_seconds, 24 h): right after the rotation the old secret
+        # still verifies, so receivers can switch over without losing events.
+        try:
+            delivery.verify(old_secret)
+        except Exception as refused:  # noqa: BLE001 - standardwebhooks raises its own error type
+            raise AssertionError(
+                f"a delivery right after the rotation does not verify with the old secret ({refused}); the contract "
+                f"promises both signatures for {OVERLAP_SECONDS} s"
+            ) from None
+        signatures = delivery.headers.get("webhook-signature", "").split()
+        assert len(signatures) >= 2, f"a delivery right after the rotation carries {len(signatures)} signature(s), not two"

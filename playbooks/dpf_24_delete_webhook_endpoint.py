@@ -1,4 +1,14 @@
-"""DPF-24 Delete webhook endpoint: gone from the list, and nothing is sent to it afterwards."""
+"""DPF-24 Delete webhook endpoint: gone from the list, and nothing is sent to it afterwards.
+
+Faults of a broken portal this flow must catch:
+- deletion that does nothing, or only hides the endpoint from the list while it still gets deliveries;
+- a delivery to the deleted endpoint that comes late: the flow raises the forbidden event first, then a witness
+  event that must reach a second, still-active endpoint, and only once the witness arrived concludes that nothing
+  came to the deleted one;
+- a deleted endpoint brought back to life by its own routes: a direct POST (with the page's CSRF token) to send it a
+  test event or to toggle it must be refused, and nothing may arrive;
+- an endpoint that comes back on a fresh load of the page, or deletion that takes the other endpoint with it.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +21,20 @@ from playbooks.harness.pages import WebhooksPage
 FLOW_ID = "DPF-24"
 
 
+def paid(api, token: str, amount: int) -> str:
+    answer = create_payment(api, token, amount)
+    assert answer.status_code == 201, f"a payment was refused: HTTP {answer.status_code}"
+    return answer.json()["id"]
+
+
+def about(payment: str):
+    return lambda delivery: delivery.event.get("data", {}).get("id") == payment
+
+
 @pytest.mark.dpf(FLOW_ID)
 def test_delete_webhook_endpoint(flow, open_page, developer, applications, webhook_endpoints, webhook_inbox,
                                  second_webhook_inbox, vault, api):
-    doomed = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded"])
+    doomed = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded", "webhook.test"])
     witness = webhook_endpoints.create(second_webhook_inbox.url, ["payment.succeeded"])
     app = applications.create()
     token = access_token(api, app.client_id, vault.get(app.secret_name))
@@ -29,10 +49,23 @@ def test_delete_webhook_endpoint(flow, open_page, developer, applications, webho
 
     with flow.step("Confirm endpoint removal and no active deliveries."):
         expect(webhooks.row(doomed.url)).to_have_count(0)
-        payment = create_payment(api, token, 3333).json()["id"]
-        second_webhook_inbox.wait_for(lambda d: d.event["data"].get("id") == payment)
+        forbidden = paid(api, token, 3333)
+        second_webhook_inbox.wait_for(about(forbidden))
+        response = page.goto("/app/webhooks")
+        assert response is not None and response.status == 200
+        expect(webhooks.row(doomed.url)).to_have_count(0)
+        expect(webhooks.row(witness.url)).to_have_count(1)
+        csrf_token = page.locator('input[name="csrf_token"]').first.get_attribute("value") or ""
+        for action in (f"/app/webhooks/{doomed.id}/test", f"/app/webhooks/{doomed.id}/toggle"):
+            answer = page.request.post(action, form={"csrf_token": csrf_token}, max_redirects=0)
+            assert answer.status >= 400, f"POST {action} for the deleted endpoint answered HTTP {answer.status}"
 
     with flow.expected_result("endpoint decommission workflow works."):
-        # The witness endpoint got the event, so the portal sent it: the deleted endpoint must have got nothing.
-        assert not webhook_inbox.received(), "a deleted endpoint still received deliveries"
-        expect(webhooks.row(witness.url)).to_have_count(1)
+        witnessed = paid(api, token, 3334)
+        second_webhook_inbox.wait_for(about(witnessed))
+        # The witness event was raised after the forbidden one (and after the attempts to revive the endpoint) and
+        # has arrived: the portal had time to send everything else, and the deleted endpoint must have got nothing.
+        sent = [(d.event.get("type"), d.event.get("data", {}).get("id")) for d in webhook_inbox.received()]
+        assert not sent, f"a deleted endpoint still received deliveries: {sent}"
+        page.reload()
+        expect(webhooks.row(doomed.url)).to_have_count(0)

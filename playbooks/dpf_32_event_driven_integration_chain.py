@@ -1,5 +1,14 @@
 """DPF-32 Event-driven integration chain: a real API call raises an event, whose signed delivery arrives, is logged,
-and the call itself shows in usage."""
+and the call itself shows in usage.
+
+Faults of a broken portal this flow must catch:
+- an API call that raises no event, or an event whose delivery never arrives;
+- a delivery not signed with the secret the endpoint's dialog showed, or carrying other data than the call made
+  (type, payment ID, amount);
+- a delivery missing from the endpoint's delivery log, or not logged as delivered under its webhook-id;
+- the call missing from the usage page under the X-Request-Id the API answered, or with another status.
+It must not rely on where the secret dialog's Done link leads (the contract does not say).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,12 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import access_token, create_payment
+from playbooks.harness.contract import contract
 from playbooks.harness.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-32"
+POLLS = 20
+REQUEST_ID = contract().api["request_id_header"]
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -27,28 +39,39 @@ def test_event_driven_integration_chain(flow, open_page, developer, applications
             webhooks.url.fill(webhook_inbox.url)
             webhooks.event_type("payment.succeeded").check()
             webhooks.add.click()
+            expect(dialog.root).to_be_visible()
             dialog.keep(vault, f"{app.client_id}.webhook_secret")
             dialog.done.click()
+        page.goto("/app/webhooks")
         expect(webhooks.state(webhook_inbox.url)).to_have_attribute("data-state", "active")
 
     with flow.step("Trigger test event."):
         token = access_token(api, app.client_id, vault.get(app.secret_name))
         answer = create_payment(api, token, 4242)
         assert answer.status_code == 201, f"the payment was refused: HTTP {answer.status_code}"
-        payment, request_id = answer.json()["id"], answer.headers["x-request-id"]
+        payment, request_id = answer.json()["id"], answer.headers[REQUEST_ID]
 
     with flow.step("Validate delivery and usage logs."):
-        delivery = webhook_inbox.wait_for(lambda d: d.event["data"].get("id") == payment)
+        delivery = webhook_inbox.wait_for(lambda d: d.event.get("data", {}).get("id") == payment)
         event = delivery.verify(vault.get(f"{app.client_id}.webhook_secret"))
         page.goto("/app/webhooks")
         webhooks.action(webhook_inbox.url, "Delivery logs").click()
         logged = page.locator(f'[data-testid="delivery-row"][data-event-id="{delivery.webhook_id}"]')
+        # The receiver has the delivery; the portal records the answer as it reads it: a bounded poll.
+        for _ in range(POLLS):
+            try:
+                expect(logged.get_by_test_id("delivery-state")).to_have_text("delivered", timeout=1000)
+                break
+            except AssertionError:
+                page.reload()
         expect(logged).to_have_count(1)
         expect(logged.get_by_test_id("delivery-state")).to_have_text("delivered")
+        expect(logged.get_by_test_id("event-type")).to_have_text("payment.succeeded")
         page.goto("/app/usage")
         usage = page.locator(f'[data-testid="usage-row"][data-request-id="{request_id}"]')
 
     with flow.expected_result("webhook delivery is verifiable end-to-end."):
-        assert event["type"] == "payment.succeeded" and event["data"]["amount"] == 4242
+        assert event["type"] == "payment.succeeded", f"the delivery is a {event['type']} event"
+        assert event["data"]["id"] == payment and event["data"]["amount"] == 4242, "the event is not the flow's payment"
         expect(usage).to_have_count(1)
         expect(usage).to_have_attribute("data-status", "201")

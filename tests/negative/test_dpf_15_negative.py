@@ -1,4 +1,5 @@
-"""DPF-15 must fail when the guide's commands do not work as written, or Postman misses an endpoint."""
+"""DPF-15 must fail when the guide's commands do not work as written or do not state (truly) what they answer, or
+Postman misses an endpoint."""
 
 import pytest
 
@@ -7,6 +8,12 @@ from reference_portal.areas import docs
 COMMAND_FAULTS = {
     "token-path-wrong": ('{{ c.command }}</pre>', '{{ c.command | replace("/oauth/token", "/oauth/tokens") }}</pre>'),
     "client-id-wrong": ('{{ c.command }}</pre>', '{{ c.command | replace(chosen.client_id, "ci_someone_else_entirely") }}</pre>'),
+    # Every command's status is checked against its own data-expected-status, which must be there.
+    "expected-status-missing": (' data-expected-status="{{ c.expected_status }}"', ''),
+    "token-expected-status-misstated": ('data-expected-status="{{ c.expected_status }}"',
+                                        'data-expected-status="{{ 201 if c.step == \'token\' else c.expected_status }}"'),
+    "api-call-without-the-token": ('{{ c.command }}</pre>',
+                                   '{{ c.command | replace("Authorization: Bearer $ACCESS_TOKEN", "Accept: application/json") }}</pre>'),
 }
 
 

@@ -1,4 +1,4 @@
-"""DPF-16 must fail when the sandbox page hides a credential or garbles its data."""
+"""DPF-16 must fail when the sandbox page hides a credential or garbles its data: merchant ID, balance, last use."""
 
 import pytest
 
@@ -7,6 +7,9 @@ FAULTS = {
     "merchant-id-garbled": ('<code data-testid="merchant-id">{{ a.merchant_id }}</code>',
                             '<code data-testid="merchant-id">{{ a.merchant_id | upper }}</code>'),
     "last-used-missing": ('<td data-testid="last-used">{{ a.last_used_at | when }}</td>', '<td data-testid="last-used"></td>'),
+    "last-used-is-the-creation-time": ('<td data-testid="last-used">{{ a.last_used_at | when }}</td>',
+                                       '<td data-testid="last-used">{{ a.created_at | when }}</td>'),
+    "balance-not-the-accounts": ('{{ "%.2f" | format(a.balance / 100) }}', '{{ "%.2f" | format(a.balance / 1000) }}'),
 }
 
 

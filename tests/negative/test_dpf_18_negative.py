@@ -1,4 +1,5 @@
-"""DPF-18 must fail when deleting leaves the credential listed, or only hides it while its key still works."""
+"""DPF-18 must fail when deleting leaves the credential listed, only hides it while its key still works, or takes
+the organisation's other credentials with it."""
 
 from reference_portal.core.http import redirect
 
@@ -23,3 +24,16 @@ def test_fails_when_delete_only_hides_a_working_key(start_portal, run_playbook, 
     routes = replace_route_endpoint("/app/sandbox/<int:account_id>/delete", hide, method="POST")
     outcome = run_playbook("DPF-18", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_delete_takes_every_credential(start_portal, run_playbook, replace_route_endpoint):
+    def delete_all(request, account_id):
+        with request.app.db.transaction() as conn:
+            organisation = conn.execute("SELECT organisation_id FROM sandbox_accounts WHERE id = ?", (account_id,)).fetchone()[0]
+            conn.execute("DELETE FROM sandbox_accounts WHERE organisation_id = ?", (organisation,))
+        return redirect("/app/sandbox?deleted=1")
+
+    routes = replace_route_endpoint("/app/sandbox/<int:account_id>/delete", delete_all, method="POST")
+    outcome = run_playbook("DPF-18", start_portal(routes=routes))
+    assert outcome.outcome == "failed", str(outcome)
+

@@ -1,11 +1,17 @@
-"""DPF-19 must fail when the webhooks page hides an endpoint or misstates its state."""
+"""DPF-19 must fail when the webhooks page hides an endpoint or misstates its state, URL, events or last delivery."""
 
 import pytest
 
 FAULTS = {
     "state-unknown": ('data-testid="webhook-state" data-state="{{ w.state }}"', 'data-testid="webhook-state" data-state="unknown"'),
+    "state-always-active": ('data-testid="webhook-state" data-state="{{ w.state }}"', 'data-testid="webhook-state" data-state="active"'),
     "newest-endpoint-missing": ("{% for w in endpoints %}", "{% for w in endpoints[:-1] %}"),
     "events-missing": ('{{ w.event_types.split() | join(", ") }}', ""),
+    "events-all-types": ('{{ w.event_types.split() | join(", ") }}', '{{ event_types | join(", ") }}'),
+    "url-cell-placeholder": ('<code data-testid="webhook-url">{{ w.url }}</code>',
+                             '<code data-testid="webhook-url">https://hooks.example/endpoint</code>'),
+    "last-delivery-constant": ('<td data-testid="last-delivery">{{ w.last_result or "none yet" }}</td>',
+                               '<td data-testid="last-delivery">none yet</td>'),
 }
 
 

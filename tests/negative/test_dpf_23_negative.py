@@ -1,4 +1,5 @@
-"""DPF-23 must fail when failed attempts are not retried, or the log hides them."""
+"""DPF-23 must fail when failed attempts are not retried, or the log hides them or misstates their statuses or the
+delivery's state."""
 
 import pytest
 
@@ -14,6 +15,9 @@ def test_fails_when_failures_are_never_retried(monkeypatch, start_portal, run_pl
 FAULTS = {
     "attempts-hidden": ("{% for a in attempts.get(d.id, []) %}", "{% for a in attempts.get(d.id, [])[-1:] %}"),
     "status-missing": ('data-status="{{ a.status_code or \'\' }}"', 'data-status=""'),
+    "status-always-200": ('data-status="{{ a.status_code or \'\' }}"', 'data-status="200"'),
+    "delivery-state-stuck-pending": ('<td data-testid="delivery-state">{{ "retrying" if d.state == "pending" and d.attempts else d.state }}</td>',
+                                     '<td data-testid="delivery-state">pending</td>'),
 }
 
 

@@ -1,5 +1,11 @@
-"""DPF-24 must fail when a deleted endpoint is still listed, or is only hidden and still gets deliveries."""
+"""DPF-24 must fail when a deleted endpoint is still listed, is only hidden and still gets deliveries (at once or
+late), or can be brought back by its own routes."""
 
+import json
+
+import httpx
+
+from reference_portal.areas import webhooks
 from reference_portal.core.http import redirect
 
 
@@ -20,4 +26,43 @@ def test_fails_when_delete_only_hides_the_endpoint(start_portal, run_playbook, r
     templates = patched_template("webhooks/list.html", "{% for w in endpoints %}",
                                  "{% for w in endpoints if w.description != 'hidden' %}")
     outcome = run_playbook("DPF-24", start_portal(routes=routes, templates=templates))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def _hide_as_inactive(request, endpoint_id):
+    """Deletion that only makes the endpoint inactive and hides it from the list."""
+    with request.app.db.transaction() as conn:
+        conn.execute("UPDATE webhook_endpoints SET description = 'hidden', state = 'inactive' WHERE id = ?", (endpoint_id,))
+    return redirect("/app/webhooks?deleted=1")
+
+
+HIDE_IN_LIST = ("webhooks/list.html", "{% for w in endpoints %}", "{% for w in endpoints if w.description != 'hidden' %}")
+
+
+def test_fails_when_a_deleted_endpoint_gets_an_event_late(monkeypatch, start_portal, run_playbook,
+                                                          replace_route_endpoint, patched_template):
+    """The event raised after deletion reaches the (hidden) endpoint late: when the next event is published."""
+    publish = webhooks.publish
+    held: list[tuple[str, bytes]] = []
+
+    def publish_and_send_late(conn, organisation_id, event_type, data, now, *, endpoint_ids=None):
+        while held:
+            url, body = held.pop(0)
+            httpx.post(url, content=body, headers={"content-type": "application/json"}, timeout=10)
+        for (url,) in conn.execute("SELECT url FROM webhook_endpoints WHERE organisation_id = ? AND description = 'hidden'"
+                                   " AND event_types LIKE ?", (organisation_id, f"%{event_type}%")):
+            held.append((url, json.dumps({"type": event_type, "timestamp": "", "data": data}).encode()))
+        return publish(conn, organisation_id, event_type, data, now, endpoint_ids=endpoint_ids)
+
+    monkeypatch.setattr(webhooks, "publish", publish_and_send_late)
+    routes = replace_route_endpoint("/app/webhooks/<int:endpoint_id>/delete", _hide_as_inactive, method="POST")
+    outcome = run_playbook("DPF-24", start_portal(routes=routes, templates=patched_template(*HIDE_IN_LIST)))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_a_deleted_endpoint_can_be_toggled_back(start_portal, run_playbook, replace_route_endpoint,
+                                                            patched_template):
+    """Deletion only deactivates and hides: nothing is delivered, but the endpoint's toggle route still works."""
+    routes = replace_route_endpoint("/app/webhooks/<int:endpoint_id>/delete", _hide_as_inactive, method="POST")
+    outcome = run_playbook("DPF-24", start_portal(routes=routes, templates=patched_template(*HIDE_IN_LIST)))
     assert outcome.outcome == "failed", str(outcome)

@@ -27,3 +27,22 @@ FAULTS = {
 def test_fails_when_a_log_misses_the_chain(template, old, new, start_portal, run_playbook, patched_template):
     outcome = run_playbook("DPF-32", start_portal(templates=patched_template(template, old, new)))
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_usage_misstates_the_status(start_portal, run_playbook, patched_template):
+    templates = patched_template("usage/index.html", 'data-status="{{ c.status }}"', 'data-status="200"')
+    outcome = run_playbook("DPF-32", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_event_carries_another_amount(monkeypatch, start_portal, run_playbook):
+    publish = webhooks.publish
+
+    def publish_rounded(conn, organisation_id, event_type, data, now, *, endpoint_ids=None):
+        if "amount" in data:
+            data = {**data, "amount": data["amount"] // 100 * 100}
+        return publish(conn, organisation_id, event_type, data, now, endpoint_ids=endpoint_ids)
+
+    monkeypatch.setattr(webhooks, "publish", publish_rounded)
+    outcome = run_playbook("DPF-32", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
