@@ -4,9 +4,9 @@
 
 A throwaway portal (temporary database, demo seed) is driven in-process through its WSGI app, no sockets. A developer
 signs in and creates an application through the portal's own forms; the FX approval an operator would give and a rate
-limit no run reaches are written to the database, as tests/reference_portal_api does. Then every schemathesis phase
+limit no run reaches are written to the database, as tests/reference_portal/api does. Then every schemathesis phase
 (examples, coverage, fuzzing, stateful) runs against /openapi.json with the same checks as
-tests/reference_portal_api/test_api_fuzz.py, but N examples per operation and a random seed unless one is given.
+tests/reference_portal/api/test_api_fuzz.py, but N examples per operation and a random seed unless one is given.
 
 Prints the answers per operation and every distinct failure with a curl command to reproduce it; exits 1 when
 there is a failure.

@@ -214,7 +214,7 @@ def measure_server(kind: str, requests: int, clients: int, seconds: float) -> di
 def fairness(runs: int = 5) -> dict[str, Any]:
     """Another organisation's delivery delay while one endpoint hangs or a backlog drains, against the same
     delivery with the worker idle; medians of `runs`."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reference_portal_webhooks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "reference_portal" / "webhooks"))
     from fairness import measure_fairness_delay
 
     def median(**options: Any) -> float:

@@ -68,12 +68,12 @@ def test_invalid_application_is_422_with_the_field_error_and_nothing_created(
     assert answer.status_code == 422
     page = read_page(answer.text)
     assert page.text_of(f"field-error-{field}")
-    assert page.by_testid("form-error")
-    assert not page.by_testid("one-time-secret")
+    assert page.all("form-error")
+    assert not page.all("one-time-secret")
     assert (count_rows("applications"), count_rows("credentials"), count_rows("subscriptions")) == before
 
 
-def test_invalid_form_keeps_what_was_typed(developer, post_form, read_page):
+def test_invalid_form_keeps_what_was_typed(developer, post_form):
     answer = post_form(developer, "/app/apps/new", "/app/apps", {**VALID, "callback_url": "http://partner.example/cb"})
     assert answer.status_code == 422
     assert 'value="Checkout Service"' in answer.text
@@ -103,11 +103,11 @@ def test_same_name_is_fine_in_another_organisation(developer, globex_developer, 
 
 
 def test_created_application_is_listed_with_its_client_id(developer, sandbox_app, read_page):
-    rows = read_page(developer.get("/app/apps").text).by_testid("application-row")
-    assert [(int(r.attrs["data-application-id"]), r.find("client-id").text) for r in rows] == [
+    rows = read_page(developer.get("/app/apps").text).sections("application-row")
+    assert [(int(r.one("application-row")["data-application-id"]), r.text_of("client-id")) for r in rows] == [
         (sandbox_app.application_id, sandbox_app.client_id)
     ]
-    assert rows[0].find("environment").text == "sandbox"
+    assert rows[0].text_of("environment") == "sandbox"
 
 
 def test_new_sandbox_app_is_approved_for_payments_and_accounts_only(sandbox_app, portal: Portal):
@@ -159,7 +159,7 @@ def test_edit_persists(developer, sandbox_app, post_form, read_page, application
     )
     assert stored["updated_at"] == clock()
     shown = developer.get(f"{page}?saved=1").text
-    assert read_page(shown).by_testid("saved")
+    assert read_page(shown).all("saved")
     assert "Checkout Service v2" in shown
 
 
@@ -236,7 +236,7 @@ def test_delete_removes_the_app_and_its_credential_stops_working(
 
     assert answer.status_code == 303
     assert answer.headers["Location"] == "/app/apps?deleted=1"
-    assert not read_page(developer.get("/app/apps").text).by_testid("application-row")
+    assert not read_page(developer.get("/app/apps").text).all("application-row")
     assert sandbox_app.client_id not in developer.get("/app/keys").text
     assert developer.get(f"/app/apps/{sandbox_app.application_id}").status_code == 404
     assert request_token(sandbox_app.client_id, sandbox_app.secret).status_code == 401

@@ -48,10 +48,10 @@ def other_organisations_requests(acme_app):
 
 
 def test_other_organisation_gets_404_for_every_page_and_action(
-    acme_app, globex_developer, csrf_token_of, snapshot, request_token
+    acme_app, globex_developer, auth, snapshot, request_token
 ):
     before = snapshot(acme_app)
-    csrf = csrf_token_of(globex_developer)
+    csrf = auth.csrf_token(globex_developer)
 
     for method, path, fields in other_organisations_requests(acme_app):
         data = {"csrf_token": csrf, **fields} if method == "POST" else None
@@ -79,10 +79,10 @@ def test_other_organisations_apps_are_not_listed(acme_app, globex_developer, cre
         page = globex_developer.get(path).text
         assert acme_app.client_id not in page, path
         assert acme_app.name not in page, path
-    rows = read_page(globex_developer.get("/app/apps").text).by_testid("application-row")
-    assert [r.attrs["data-application-name"] for r in rows] == ["Globex Billing"]
-    keys = read_page(globex_developer.get("/app/keys").text).by_testid("key-row")
-    assert [k.attrs["data-client-id"] for k in keys] == [globex_app.client_id]
+    rows = read_page(globex_developer.get("/app/apps").text).all("application-row")
+    assert [r["data-application-name"] for r in rows] == ["Globex Billing"]
+    keys = read_page(globex_developer.get("/app/keys").text).all("key-row")
+    assert [k["data-client-id"] for k in keys] == [globex_app.client_id]
 
 
 def test_acme_does_not_see_globex_either(developer, acme_app, globex_developer, create_app_via_form):
@@ -99,17 +99,17 @@ def test_rotation_policy_is_per_organisation(developer, globex_developer, post_f
     assert policies == {"Acme Payments": 0, "Globex": 86400}
 
 
-def test_member_of_the_same_organisation_sees_its_apps(acme_app, sign_in):
-    member = sign_in("dev-setup@example.com", "developer-demo-pass")
+def test_member_of_the_same_organisation_sees_its_apps(acme_app, auth):
+    member = auth.signed_in("dev-setup@example.com", "developer-demo-pass")
     assert member.get(f"/app/apps/{acme_app.application_id}").status_code == 200
     assert acme_app.client_id in member.get("/app/keys").text
 
 
-def test_viewer_cannot_create_an_application(sign_in, count_rows, read_page):
-    viewer = sign_in("viewer@example.com", "viewer-demo-pass")
+def test_viewer_cannot_create_an_application(auth, count_rows, read_page):
+    viewer = auth.signed_in("viewer@example.com", "viewer-demo-pass")
     forbidden_page = viewer.get("/forbidden")
     assert forbidden_page.status_code == 403
-    csrf = read_page(forbidden_page.text).form("/logout").hidden_fields["csrf_token"]  # a valid token of the session
+    csrf = read_page(forbidden_page.text).form("/logout")["csrf_token"]  # a valid token of the session
 
     answer = viewer.post(
         "/app/apps",
@@ -128,8 +128,8 @@ def test_viewer_cannot_create_an_application(sign_in, count_rows, read_page):
 
 
 @pytest.mark.parametrize("path", ["/app/apps", "/app/apps/new", "/app/keys"])
-def test_viewer_is_sent_to_forbidden_for_the_pages(sign_in, path):
-    viewer = sign_in("viewer@example.com", "viewer-demo-pass")
+def test_viewer_is_sent_to_forbidden_for_the_pages(auth, path):
+    viewer = auth.signed_in("viewer@example.com", "viewer-demo-pass")
     answer = viewer.get(path)
     assert answer.status_code == 303
     assert answer.headers["Location"] == "/forbidden"

@@ -39,13 +39,10 @@ def set_rotation_policy(post_form):
 
 @pytest.fixture
 def key_row(read_page):
-    """key_row(client, created_app): the app's row on /app/keys."""
+    """key_row(client, created_app): the app's row on /app/keys, as a page of its own (its one element "key-row")."""
 
     def row(client, created):
-        rows = read_page(client.get("/app/keys").text).by_testid("key-row")
-        found = [r for r in rows if r.attrs["data-client-id"] == created.client_id]
-        assert len(found) == 1, f"{created.client_id} is not listed once on /app/keys"
-        return found[0]
+        return read_page(client.get("/app/keys").text).within("key-row", data_client_id=created.client_id)
 
     return row
 
@@ -70,8 +67,8 @@ def payments_status(call_api, token: str) -> int:
 def test_default_policy_stops_the_old_secret_at_once(
     developer, sandbox_app, rotate, request_token, access_token, call_api, read_page
 ):
-    policy = read_page(developer.get("/app/keys").text).by_testid("rotation-policy")[0]
-    assert policy.attrs["data-grace-seconds"] == "0"
+    policy = read_page(developer.get("/app/keys").text).all("rotation-policy")[0]
+    assert policy["data-grace-seconds"] == "0"
     old_token = access_token(sandbox_app)
 
     new_secret = rotate(developer, sandbox_app)
@@ -106,20 +103,20 @@ def test_grace_policy_keeps_the_old_secret_and_its_tokens_for_an_hour(
 
 
 def test_keys_page_shows_the_grace_period_only_while_it_lasts(
-    developer, sandbox_app, set_rotation_policy, rotate, clock, sign_in, key_row
+    developer, sandbox_app, set_rotation_policy, rotate, clock, auth, key_row
 ):
-    assert "previous secret expires" not in key_row(developer, sandbox_app).text
+    assert "previous secret expires" not in key_row(developer, sandbox_app).text_of("key-row")
     set_rotation_policy(developer, ONE_HOUR)
     rotate(developer, sandbox_app)
 
     row = key_row(developer, sandbox_app)
-    assert "previous secret expires" in row.find("previous-secret-expiry").text
+    assert "previous secret expires" in row.text_of("previous-secret-expiry")
 
     clock.advance(ONE_HOUR + 1)
-    signed_in_again = sign_in("dev@example.com", "developer-demo-pass")  # the first session has idled out
+    signed_in_again = auth.signed_in("dev@example.com", "developer-demo-pass")  # the first session has idled out
     row = key_row(signed_in_again, sandbox_app)
-    assert "previous secret expires" not in row.text
-    assert not [e for e in row.descendants if e.attrs.get("data-testid") == "previous-secret-expiry"]
+    assert "previous secret expires" not in row.text_of("key-row")
+    assert not row.all("previous-secret-expiry")
 
 
 def test_tokens_of_the_new_secret_outlive_the_grace_period(
@@ -168,8 +165,8 @@ def test_rotated_production_secret_stays_live(developer, create_app_via_form, ro
 
 def test_policy_choice_is_shown_and_stored(developer, set_rotation_policy, read_page, stored_grace):
     set_rotation_policy(developer, ONE_DAY)
-    policy = read_page(developer.get("/app/keys").text).by_testid("rotation-policy")[0]
-    assert policy.attrs["data-grace-seconds"] == "86400"
+    policy = read_page(developer.get("/app/keys").text).all("rotation-policy")[0]
+    assert policy["data-grace-seconds"] == "86400"
     assert stored_grace() == ONE_DAY
 
 
@@ -180,12 +177,12 @@ def test_policy_outside_the_offered_choices_is_refused(developer, post_form, sto
     assert stored_grace() == 0
 
 
-def test_member_cannot_change_the_rotation_policy(sign_in, csrf_token_of, read_page, stored_grace):
-    member = sign_in("dev-setup@example.com", "developer-demo-pass")
+def test_member_cannot_change_the_rotation_policy(auth, read_page, stored_grace):
+    member = auth.signed_in("dev-setup@example.com", "developer-demo-pass")
     keys_page = read_page(member.get("/app/keys").text)
-    assert not [e for e in keys_page.elements if e.tag == "form" and e.attrs.get("action") == "/app/keys/policy"]
+    assert "/app/keys/policy" not in keys_page.html  # no form posting there, nor any mention of it
 
-    fields = {"csrf_token": csrf_token_of(member), "rotation_grace_seconds": "86400"}
+    fields = {"csrf_token": auth.csrf_token(member), "rotation_grace_seconds": "86400"}
     answer = member.post("/app/keys/policy", data=fields)
     assert answer.status_code == 403
     assert stored_grace() == 0
@@ -201,7 +198,7 @@ def test_deactivated_credential_and_its_tokens_are_refused_until_reactivated(
 
     answer = post_form(developer, "/app/keys", f"/app/keys/{sandbox_app.credential_id}/deactivate")
     assert answer.status_code == 303
-    assert key_row(developer, sandbox_app).find("key-state").attrs["data-state"] == "deactivated"
+    assert key_row(developer, sandbox_app).one("key-state")["data-state"] == "deactivated"
     refused = request_token(sandbox_app.client_id, sandbox_app.secret)
     assert refused.status_code == 401
     assert refused.json()["error"] == "invalid_client"
@@ -209,34 +206,33 @@ def test_deactivated_credential_and_its_tokens_are_refused_until_reactivated(
 
     answer = post_form(developer, "/app/keys", f"/app/keys/{sandbox_app.credential_id}/reactivate")
     assert answer.status_code == 303
-    assert key_row(developer, sandbox_app).find("key-state").attrs["data-state"] == "active"
+    assert key_row(developer, sandbox_app).one("key-state")["data-state"] == "active"
     assert request_token(sandbox_app.client_id, sandbox_app.secret).status_code == 200
     assert payments_status(call_api, token) == 200
 
 
-def test_deactivated_credential_cannot_be_rotated(developer, sandbox_app, post_form, csrf_token_of, request_token):
+def test_deactivated_credential_cannot_be_rotated(developer, sandbox_app, post_form, auth, request_token):
     post_form(developer, "/app/keys", f"/app/keys/{sandbox_app.credential_id}/deactivate")
     rotate_path = f"/app/keys/{sandbox_app.credential_id}/rotate"
-    answer = developer.post(rotate_path, data={"csrf_token": csrf_token_of(developer)})
+    answer = developer.post(rotate_path, data={"csrf_token": auth.csrf_token(developer)})
     assert answer.status_code == 400
     post_form(developer, "/app/keys", f"/app/keys/{sandbox_app.credential_id}/reactivate")
     assert request_token(sandbox_app.client_id, sandbox_app.secret).status_code == 200
 
 
 def test_revoked_credential_is_refused_for_good(
-    developer, sandbox_app, post_form, csrf_token_of, request_token, access_token, call_api, key_row, clock,
-    stored_state,
+    developer, sandbox_app, post_form, auth, request_token, access_token, call_api, key_row, clock, stored_state
 ):
     token = access_token(sandbox_app)
     revoke_page = f"/app/keys/{sandbox_app.credential_id}/revoke"
 
     answer = post_form(developer, revoke_page, revoke_page)  # the confirmation form carries confirm=revoke
     assert answer.status_code == 303
-    assert key_row(developer, sandbox_app).find("key-state").attrs["data-state"] == "revoked"
+    assert key_row(developer, sandbox_app).one("key-state")["data-state"] == "revoked"
     assert request_token(sandbox_app.client_id, sandbox_app.secret).status_code == 401
     assert payments_status(call_api, token) == 401
 
-    csrf = csrf_token_of(developer)
+    csrf = auth.csrf_token(developer)
     for action in ("reactivate", "rotate", "deactivate"):
         refused = developer.post(f"/app/keys/{sandbox_app.credential_id}/{action}", data={"csrf_token": csrf})
         assert refused.status_code == 400, action
@@ -285,7 +281,7 @@ def every_stored_value(portal: Portal) -> list[tuple[str, str, str]]:
 
 
 def test_database_never_holds_a_secret_or_token_in_clear(
-    developer, sandbox_app, rotate, set_rotation_policy, access_token, portal: Portal, tmp_path: Path
+    developer, sandbox_app, rotate, set_rotation_policy, access_token, portal: Portal
 ):
     set_rotation_policy(developer, ONE_HOUR)
     first_token = access_token(sandbox_app)
@@ -297,7 +293,10 @@ def test_database_never_holds_a_secret_or_token_in_clear(
     assert {table for table, _, _ in cells} >= {"credentials", "access_tokens", "applications", "api_calls"}
     leaks = [(table, column) for table, column, text in cells for value in in_clear if value in text]
     assert leaks == []
-    raw = b"".join(path.read_bytes() for path in tmp_path.glob("portal.sqlite3*") if not path.name.endswith(".key"))
+    database = Path(portal.config.database)
+    files = [path for path in database.parent.glob(database.name + "*") if not path.name.endswith(".key")]
+    assert database in files
+    raw = b"".join(path.read_bytes() for path in files)
     assert not [value for value in in_clear if value.encode() in raw]
 
 

@@ -64,6 +64,7 @@ def hammer(address: tuple[str, int], total: int, threads: int = 4) -> list[int]:
     return [status for share in shares for status in share]
 
 
+@pytest.mark.slow
 def test_descriptors_and_memory_stay_flat_over_20000_requests(served: RunningPortal):
     address = address_of(served)
     assert set(hammer(address, WARM_UP_REQUESTS)) == {200}
@@ -106,6 +107,7 @@ def test_a_client_dripping_its_request_is_cut_off_at_the_deadline(served: Runnin
     assert cut_off_after < 3, "a client dripping its headers held its worker past the deadline"
 
 
+@pytest.mark.slow
 def test_16_clients_for_30_seconds_get_no_errors_and_an_exact_usage_log(
     served: RunningPortal, portal: Portal, developer, create_app_via_form: Callable[..., object], access_token
 ):

@@ -34,8 +34,8 @@ def section(html: str, testid: str) -> str:
 
 
 @pytest.fixture
-def dashboard(client, sign_in) -> str:
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+def dashboard(client, auth) -> str:
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     response = client.get("/app")
     assert response.status_code == 200
     return response.text
@@ -67,7 +67,7 @@ def test_a_new_organisation_has_everything_still_to_do(dashboard: str):
     ]
 
 
-def test_checklist_items_are_done_once_the_organisation_has_them(client, sign_in, portal, clock):
+def test_checklist_items_are_done_once_the_organisation_has_them(client, auth, portal, clock):
     org = portal.db.scalar("SELECT id FROM organisations WHERE name = 'Acme Payments'")
     with portal.db.transaction() as conn:
         conn.execute(
@@ -79,7 +79,7 @@ def test_checklist_items_are_done_once_the_organisation_has_them(client, sign_in
             "INSERT INTO webhook_endpoints (organisation_id, url, created_at) VALUES (?, 'https://hooks.example/x', ?)",
             (org, clock.now),
         )
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     states = {label: state for label, _, state in checklist(client.get("/app").text)}
     assert states == {
         "Create an application": "done",
@@ -89,10 +89,8 @@ def test_checklist_items_are_done_once_the_organisation_has_them(client, sign_in
     }
 
 
-def test_two_factor_item_is_done_for_an_account_with_2fa(client, sign_in, csrf_token, clock):
-    sign_in(client, "dev-2fa@example.com", "developer-demo-pass")
-    token = csrf_token(client.get("/login/2fa").text)
-    client.post("/login/2fa", data={"csrf_token": token, "code": pyotp.TOTP(DEMO_TOTP_SECRET).at(clock.now)})
+def test_two_factor_item_is_done_for_an_account_with_2fa(client, auth, clock):
+    auth.sign_in(client, "dev-2fa@example.com", "developer-demo-pass", code=pyotp.TOTP(DEMO_TOTP_SECRET).at(clock.now))
     states = {label: state for label, _, state in checklist(client.get("/app").text)}
     assert states["Turn on two-factor authentication"] == "done"
 
@@ -102,10 +100,10 @@ def test_the_navigation_marks_the_current_page(dashboard: str):
     assert '<a href="/app/keys">API keys</a>' in dashboard
 
 
-def test_an_empty_area_shows_its_heading_intro_and_empty_state(make_portal, make_client, sign_in):
+def test_an_empty_area_shows_its_heading_intro_and_empty_state(make_portal, make_client, auth):
     page = empty_area("Widgets", "No widgets yet.", "Widgets do things.")
     client = make_client(make_portal(routes=[*ROUTES, Rule("GET", "/app/widgets", page, Access.DEVELOPER)]))
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     html = client.get("/app/widgets").text
     assert "<h1>Widgets</h1>" in html
     assert '<p class="lead">Widgets do things.</p>' in html
@@ -113,8 +111,8 @@ def test_an_empty_area_shows_its_heading_intro_and_empty_state(make_portal, make
     assert page.__name__ == "empty_area_widgets"
 
 
-def test_the_main_navigation_reaches_every_developer_area_that_has_a_page(client, sign_in):
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+def test_the_main_navigation_reaches_every_developer_area_that_has_a_page(client, auth):
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     navigation = client.get("/app").text.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
     linked = set(re.findall(r'<a href="([^"]+)"', navigation))
     area_pages = {rule.pattern for rule in ROUTES if rule.method == "GET" and rule.access is Access.DEVELOPER

@@ -24,13 +24,13 @@ def test_a_well_formed_host_is_the_address_in_the_docs(make_client, host: str):
     assert make_client().get("/openapi.json", headers={"Host": host}).json()["servers"] == [{"url": f"http://{host}"}]
 
 
-def test_a_configured_public_url_wins_over_the_host_header(make_portal, make_client, sign_in):
+def test_a_configured_public_url_wins_over_the_host_header(make_portal, make_client, auth):
     portal = make_portal(public_url="https://developers.example.com")
-    client = make_client(app=portal)
+    client = make_client(portal)
     assert client.get("/openapi.json", headers={"Host": "other.example"}).json()["servers"] == [
         {"url": "https://developers.example.com"}
     ]
-    sign_in(client, *DEVELOPER)
+    auth.sign_in(client, *DEVELOPER)
     assert 'data-testid="base-url">https://developers.example.com<' in client.get("/app/how-to-test").text
 
 
@@ -41,7 +41,7 @@ def test_password_hashing_slots_follow_memory_and_cpus():
     assert security.hashing_slots(100 << 20, 8) == 1  # never fewer than one
 
 
-def test_concurrent_failed_sign_ins_run_at_most_the_allowed_hashes_at_once(make_portal, make_client, sign_in,
+def test_concurrent_failed_sign_ins_run_at_most_the_allowed_hashes_at_once(make_portal, make_client, auth,
                                                                           monkeypatch):
     portal = make_portal(login_account_free_failures=100, login_address_free_failures=100)
     slots = 2
@@ -65,7 +65,7 @@ def test_concurrent_failed_sign_ins_run_at_most_the_allowed_hashes_at_once(make_
     monkeypatch.setattr(security, "_hasher", CountingHasher())
 
     def fail_once(number: int) -> int:
-        return sign_in(make_client(app=portal), f"user{number}@example.com", "wrong").status_code
+        return auth.sign_in(make_client(portal), f"user{number}@example.com", "wrong").status_code
 
     with ThreadPoolExecutor(16) as pool:
         statuses = list(pool.map(fail_once, range(16)))

@@ -235,13 +235,13 @@ def test_error_description_can_be_replaced():
 # The same rules through the whole application
 
 
-def signed_in_logout_form(client, sign_in, csrf_token) -> dict[str, str]:
-    assert sign_in(client, "dev@example.com", "developer-demo-pass").status_code == 303
-    return {"csrf_token": csrf_token(client.get("/app").text)}
+def signed_in_logout_form(client, auth) -> dict[str, str]:
+    assert auth.sign_in(client, "dev@example.com", "developer-demo-pass").status_code == 303
+    return {"csrf_token": auth.csrf_token(client, "/app")}
 
 
-def test_field_sent_twice_through_the_app_is_400(client, csrf_token):
-    token = csrf_token(client.get("/login").text)
+def test_field_sent_twice_through_the_app_is_400(client, auth):
+    token = auth.csrf_token(client, "/login")
     body = urlencode([("csrf_token", token), ("email", "dev@example.com"), ("email", "viewer@example.com"),
                       ("password", "developer-demo-pass")])
     response = client.post("/login", content=body, headers={"Content-Type": FORM})
@@ -250,15 +250,15 @@ def test_field_sent_twice_through_the_app_is_400(client, csrf_token):
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", "multipart/form-data; boundary=b"])
-def test_wrong_content_type_through_the_app_is_400(client, csrf_token, content_type: str):
-    token = csrf_token(client.get("/login").text)
+def test_wrong_content_type_through_the_app_is_400(client, auth, content_type: str):
+    token = auth.csrf_token(client, "/login")
     body = urlencode({"csrf_token": token, "email": "dev@example.com", "password": "developer-demo-pass"})
     response = client.post("/login", content=body, headers={"Content-Type": content_type})
     assert response.status_code == 400
 
 
-def test_body_over_one_mebibyte_is_413_and_changes_nothing(client, sign_in, csrf_token, session_rows):
-    form = signed_in_logout_form(client, sign_in, csrf_token)
+def test_body_over_one_mebibyte_is_413_and_changes_nothing(client, auth, session_rows):
+    form = signed_in_logout_form(client, auth)
     before = session_rows()
     response = client.post("/logout", data={**form, "padding": "x" * MIB})
     assert response.status_code == 413
@@ -266,42 +266,40 @@ def test_body_over_one_mebibyte_is_413_and_changes_nothing(client, sign_in, csrf
     assert client.get("/app").status_code == 200  # still signed in
 
 
-def test_body_of_exactly_max_body_bytes_is_accepted(client, sign_in, csrf_token):
-    form = signed_in_logout_form(client, sign_in, csrf_token)
+def test_body_of_exactly_max_body_bytes_is_accepted(client, auth):
+    form = signed_in_logout_form(client, auth)
     prefix = urlencode({**form, "padding": ""}).encode()
     response = client.post("/logout", content=prefix + b"x" * (MIB - len(prefix)), headers={"Content-Type": FORM})
     assert response.status_code == 303
 
 
-def test_max_body_bytes_comes_from_the_config(make_portal, make_client, csrf_token):
+def test_max_body_bytes_comes_from_the_config(make_portal, make_client, auth):
     client = make_client(make_portal(max_body_bytes=200))
-    token = csrf_token(client.get("/login").text)
+    token = auth.csrf_token(client, "/login")
     response = client.post("/login", data={"csrf_token": token, "email": "x" * 300, "password": "p"})
     assert response.status_code == 413
 
 
 @pytest.mark.parametrize("content_length", ["abc", "-5", "99"])
 def test_bad_content_length_through_the_app_is_400(portal, call_wsgi, content_length: str):
-    status, _, body = call_wsgi(
-        portal, "POST", "/login", b"csrf_token=x", CONTENT_TYPE=FORM, CONTENT_LENGTH=content_length
-    )
-    assert status == 400
-    assert b"Bad request" in body
+    answer = call_wsgi(portal, "POST", "/login", b"csrf_token=x", CONTENT_TYPE=FORM, CONTENT_LENGTH=content_length)
+    assert answer.code == 400
+    assert b"Bad request" in answer.body
 
 
 def test_path_not_utf8_through_the_app_is_400(portal, call_wsgi):
-    status, headers, body = call_wsgi(portal, "GET", "/app/\u00ff\u00fe")
-    assert status == 400
-    assert b"not valid UTF-8" in body
-    assert headers["x-content-type-options"] == "nosniff"
+    answer = call_wsgi(portal, "GET", "/app/\u00ff\u00fe")
+    assert answer.code == 400
+    assert b"not valid UTF-8" in answer.body
+    assert answer.header("x-content-type-options") == "nosniff"
 
 
 def test_path_in_valid_utf8_through_the_app_is_routed_normally(portal, call_wsgi):
-    assert call_wsgi(portal, "GET", "/caf\u00c3\u00a9")[0] == 404
+    assert call_wsgi(portal, "GET", "/caf\u00c3\u00a9").code == 404
 
 
-def test_garbage_cookie_beside_the_session_cookie_keeps_the_user_signed_in(client, sign_in):
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+def test_garbage_cookie_beside_the_session_cookie_keeps_the_user_signed_in(client, auth):
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     session_id = client.cookies["dpf_session"]
     client.cookies.clear()
     response = client.get("/app", headers={"Cookie": f'prefs={{"a":1,"b":2}}; dpf_session={session_id}'})

@@ -14,8 +14,8 @@ def test_landing_page_has_a_get_started_link_to_sign_in(client):
     assert '<a class="button primary" href="/login">Get Started</a>' in response.text
 
 
-def test_landing_page_for_a_signed_in_developer_links_the_brand_to_the_dashboard(client, sign_in):
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+def test_landing_page_for_a_signed_in_developer_links_the_brand_to_the_dashboard(client, auth):
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     assert 'class="brand" href="/app"' in client.get("/").text
 
 
@@ -27,8 +27,8 @@ def test_forbidden_page_is_403_access_denied_with_a_sign_in_link_when_signed_out
     assert 'action="/logout"' not in response.text
 
 
-def test_operator_console_names_the_operator(client, sign_in, portal):
-    sign_in(client, "admin@example.com", "admin-demo-pass")
+def test_operator_console_names_the_operator(client, auth, portal):
+    auth.sign_in(client, "admin@example.com", "admin-demo-pass")
     name = portal.db.scalar("SELECT name FROM users WHERE email = 'admin@example.com'")
     assert f"Signed in as the portal operator {name}" in client.get("/admin").text
 
@@ -47,8 +47,8 @@ DEVELOPER_PAGES = [
 
 
 @pytest.mark.parametrize("path", DEVELOPER_PAGES)
-def test_every_developer_page_answers_a_developer(client, sign_in, path: str):
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+def test_every_developer_page_answers_a_developer(client, auth, path: str):
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     response = client.get(path)
     assert response.status_code == 200
     if response.headers["content-type"].startswith("text/html"):
@@ -80,6 +80,6 @@ def test_unknown_or_disallowed_static_names_are_404(client, name: str):
      "/static/..", "/static/", "/static"],
 )
 def test_paths_that_leave_the_static_folder_are_404(portal, call_wsgi, path: str):
-    status, _, body = call_wsgi(portal, "GET", path)
-    assert status == 404
-    assert b"import" not in body
+    answer = call_wsgi(portal, "GET", path)
+    assert answer.code == 404
+    assert b"import" not in answer.body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from reference_portal.areas import auth
+from reference_portal.areas import auth as auth_area
 from reference_portal.core.config import DEMO_TOTP_SECRET
 from reference_portal.core.totp import STEP_SECONDS, matching_step
 
@@ -76,21 +76,12 @@ def accepted_codes(clock) -> set[str]:
     return {code_at(step + offset) for offset in (-1, 0, 1)}
 
 
-def enter_code(client, csrf_token, code: str, next: str | None = None):
-    form = client.get("/login/2fa")
-    assert form.status_code == 200
-    data = {"csrf_token": csrf_token(form.text), "code": code}
-    if next is not None:
-        data["next"] = next
-    return client.post("/login/2fa", data=data)
-
-
 def test_the_demo_secret_is_the_configured_one(portal):
     assert portal.config.demo_passwords.totp_secret == "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" == SECRET
 
 
-def test_the_password_alone_does_not_sign_in_a_2fa_account(client, sign_in):
-    response = sign_in(client, *TWO_FACTOR)
+def test_the_password_alone_does_not_sign_in_a_2fa_account(client, auth):
+    response = auth.sign_in(client, *TWO_FACTOR)
     assert (response.status_code, response.headers["location"]) == (303, "/login/2fa")
     assert client.get("/app").status_code == 303
     page = client.get("/login/2fa")
@@ -98,74 +89,72 @@ def test_the_password_alone_does_not_sign_in_a_2fa_account(client, sign_in):
     assert 'name="code"' in page.text
 
 
-def test_the_current_code_signs_in(client, sign_in, csrf_token, clock):
-    sign_in(client, *TWO_FACTOR)
+def test_the_current_code_signs_in(client, auth, clock):
+    auth.sign_in(client, *TWO_FACTOR)
     pending_id = client.cookies["dpf_session"]
-    response = enter_code(client, csrf_token, current_code(clock))
+    response = auth.second_factor(client, current_code(clock))
     assert (response.status_code, response.headers["location"]) == (303, "/app")
     assert client.cookies["dpf_session"] != pending_id  # a new session id once fully signed in
     assert client.get("/app").status_code == 200
 
 
-def test_next_is_carried_through_the_second_step(client, sign_in, csrf_token, clock):
-    response = sign_in(client, *TWO_FACTOR, next="/app/keys")
+def test_next_is_carried_through_the_second_step(client, auth, clock):
+    response = auth.sign_in(client, *TWO_FACTOR, next="/app/keys")
     assert response.headers["location"] == "/login/2fa?next=/app/keys"
     assert 'name="next" value="/app/keys"' in client.get(response.headers["location"]).text
-    assert enter_code(client, csrf_token, current_code(clock), next="/app/keys").headers["location"] == "/app/keys"
+    assert auth.second_factor(client, current_code(clock), next="/app/keys").headers["location"] == "/app/keys"
 
 
-def test_a_code_used_once_is_refused_the_second_time(client, sign_in, csrf_token, clock):
+def test_a_code_used_once_is_refused_the_second_time(client, auth, clock):
     code = current_code(clock)
-    sign_in(client, *TWO_FACTOR)
-    assert enter_code(client, csrf_token, code).status_code == 303
-    client.post("/logout", data={"csrf_token": csrf_token(client.get("/app").text)})
+    auth.sign_in(client, *TWO_FACTOR)
+    assert auth.second_factor(client, code).status_code == 303
+    auth.sign_out(client)
 
     clock.advance(5)  # still the same 30-second step
     assert current_code(clock) == code
-    sign_in(client, *TWO_FACTOR)
-    replay = enter_code(client, csrf_token, code)
+    auth.sign_in(client, *TWO_FACTOR)
+    replay = auth.second_factor(client, code)
     assert replay.status_code == 401
     assert "That code is not valid" in replay.text
     assert client.get("/app").status_code == 303
 
 
-def test_the_next_steps_code_works_after_a_used_one(client, sign_in, csrf_token, clock):
-    sign_in(client, *TWO_FACTOR)
-    enter_code(client, csrf_token, current_code(clock))
-    client.post("/logout", data={"csrf_token": csrf_token(client.get("/app").text)})
+def test_the_next_steps_code_works_after_a_used_one(client, auth, clock):
+    auth.sign_in(client, *TWO_FACTOR)
+    auth.second_factor(client, current_code(clock))
+    auth.sign_out(client)
     clock.advance(STEP_SECONDS)
-    sign_in(client, *TWO_FACTOR)
-    assert enter_code(client, csrf_token, current_code(clock)).status_code == 303
+    auth.sign_in(client, *TWO_FACTOR)
+    assert auth.second_factor(client, current_code(clock)).status_code == 303
 
 
-def test_the_database_refuses_a_step_already_used_even_if_a_racing_check_passed(
-    make_client, sign_in, csrf_token, clock, monkeypatch
-):
+def test_the_database_refuses_a_step_already_used_even_if_a_racing_check_passed(make_client, auth, clock, monkeypatch):
     first, second = make_client(), make_client()
-    sign_in(first, *TWO_FACTOR)
-    sign_in(second, *TWO_FACTOR)
+    auth.sign_in(first, *TWO_FACTOR)
+    auth.sign_in(second, *TWO_FACTOR)
     code = current_code(clock)
-    assert enter_code(first, csrf_token, code).status_code == 303
+    assert auth.second_factor(first, code).status_code == 303
 
-    real = auth.matching_step  # the second request read totp_last_step before the first one wrote it
-    monkeypatch.setattr(auth, "matching_step", lambda *a, **kw: real(*a, **{**kw, "last_used_step": 0}))
-    assert enter_code(second, csrf_token, code).status_code == 401
+    real = auth_area.matching_step  # the second request read totp_last_step before the first one wrote it
+    monkeypatch.setattr(auth_area, "matching_step", lambda *a, **kw: real(*a, **{**kw, "last_used_step": 0}))
+    assert auth.second_factor(second, code).status_code == 401
     assert second.get("/app").status_code == 303
 
 
 @pytest.mark.parametrize("code", ["000000", "12345", "abcdef", ""])
-def test_a_wrong_code_is_401_and_does_not_sign_in(client, sign_in, csrf_token, clock, code: str):
+def test_a_wrong_code_is_401_and_does_not_sign_in(client, auth, clock, code: str):
     assert code not in accepted_codes(clock)
-    sign_in(client, *TWO_FACTOR)
-    response = enter_code(client, csrf_token, code)
+    auth.sign_in(client, *TWO_FACTOR)
+    response = auth.second_factor(client, code)
     assert response.status_code == 401
     assert client.get("/app").status_code == 303
-    assert enter_code(client, csrf_token, current_code(clock)).status_code == 303  # the step is still pending
+    assert auth.second_factor(client, current_code(clock)).status_code == 303  # the step is still pending
 
 
-def test_the_pending_step_expires_after_five_minutes(client, sign_in, csrf_token, clock):
-    sign_in(client, *TWO_FACTOR)
-    token = csrf_token(client.get("/login/2fa").text)
+def test_the_pending_step_expires_after_five_minutes(client, auth, clock):
+    auth.sign_in(client, *TWO_FACTOR)
+    token = auth.csrf_token(client, "/login/2fa")
     clock.advance(5 * 60 + 1)
     assert client.get("/login/2fa").headers["location"] == "/login"
     response = client.post("/login/2fa", data={"csrf_token": token, "code": current_code(clock)})
@@ -173,28 +162,28 @@ def test_the_pending_step_expires_after_five_minutes(client, sign_in, csrf_token
     assert client.get("/app").status_code == 303
 
 
-def test_the_pending_step_is_still_open_just_before_five_minutes(client, sign_in, csrf_token, clock):
-    sign_in(client, *TWO_FACTOR)
-    token = csrf_token(client.get("/login/2fa").text)
+def test_the_pending_step_is_still_open_just_before_five_minutes(client, auth, clock):
+    auth.sign_in(client, *TWO_FACTOR)
+    token = auth.csrf_token(client, "/login/2fa")
     clock.advance(5 * 60 - 1)
     response = client.post("/login/2fa", data={"csrf_token": token, "code": current_code(clock)})
     assert response.headers["location"] == "/app"
 
 
-def test_the_second_step_without_a_password_first_goes_back_to_sign_in(client, csrf_token):
+def test_the_second_step_without_a_password_first_goes_back_to_sign_in(client, auth):
     assert client.get("/login/2fa").headers["location"] == "/login"
-    token = csrf_token(client.get("/login").text)
+    token = auth.csrf_token(client, "/login")
     response = client.post("/login/2fa", data={"csrf_token": token, "code": "123456"})
     assert (response.status_code, response.headers["location"]) == (303, "/login")
 
 
-def test_guessing_codes_is_throttled(client, sign_in, csrf_token, clock):
-    sign_in(client, *TWO_FACTOR)
+def test_guessing_codes_is_throttled(client, auth, clock):
+    auth.sign_in(client, *TWO_FACTOR)
     right = current_code(clock)
     wrong = next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in accepted_codes(clock))
     for _ in range(5):
-        assert enter_code(client, csrf_token, wrong).status_code == 401
-    blocked = enter_code(client, csrf_token, right)
+        assert auth.second_factor(client, wrong).status_code == 401
+    blocked = auth.second_factor(client, right)
     assert blocked.status_code == 429
     assert "retry-after" in blocked.headers
 

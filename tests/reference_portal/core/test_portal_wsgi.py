@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import sqlite3
-import warnings
 from urllib.parse import urlencode
-from wsgiref.util import setup_testing_defaults
-from wsgiref.validate import WSGIWarning, validator
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
@@ -18,35 +14,6 @@ from reference_portal.core.http import Forbidden
 from reference_portal.core.routing import Rule
 
 SECRET_DETAIL = "the-secret-detail-4711"
-
-
-def run_validated(app: Portal, method: str, path: str, body: bytes = b"", **environ: str) -> tuple[str, list, bytes]:
-    """One request through wsgiref.validate.validator(app), with WSGI warnings turned into failures."""
-    env: dict[str, object] = {
-        "REQUEST_METHOD": method,
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "wsgi.input": io.BytesIO(body),
-    }
-    if body:
-        env["CONTENT_LENGTH"] = str(len(body))
-    env.update(environ)
-    setup_testing_defaults(env)
-    seen: list = []
-
-    def start_response(status, headers, exc_info=None):
-        seen[:] = [status, headers]
-        return lambda data: None
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", WSGIWarning)
-        result = validator(app)(env, start_response)
-        try:
-            body_out = b"".join(result)
-        finally:
-            result.close()
-    return seen[0], seen[1], body_out
 
 
 @pytest.mark.parametrize(
@@ -66,26 +33,28 @@ def run_validated(app: Portal, method: str, path: str, body: bytes = b"", **envi
         ("POST", "/login", "403 Forbidden"),
     ],
 )
-def test_every_kind_of_answer_passes_the_wsgi_validator(portal: Portal, method: str, path: str, status: str):
-    got_status, _, body = run_validated(portal, method, path)
+def test_every_kind_of_answer_passes_the_wsgi_validator(
+    portal: Portal, call_wsgi, method: str, path: str, status: str
+):
+    got_status, _, body = call_wsgi(portal, method, path, validate=True)
     assert got_status == status
     if method == "HEAD":
         assert body == b""
 
 
-def test_a_signed_in_post_passes_the_wsgi_validator(portal: Portal, csrf_token):
-    status, headers, page = run_validated(portal, "GET", "/login")
+def test_a_signed_in_post_passes_the_wsgi_validator(portal: Portal, call_wsgi, read_page):
+    status, headers, page = call_wsgi(portal, "GET", "/login", validate=True)
     cookie = next(value for name, value in headers if name == "Set-Cookie").split(";")[0]
-    body = urlencode(
-        {"csrf_token": csrf_token(page.decode()), "email": "dev@example.com", "password": "developer-demo-pass"}
-    ).encode()
-    status, headers, _ = run_validated(
-        portal, "POST", "/login", body, CONTENT_TYPE="application/x-www-form-urlencoded", HTTP_COOKIE=cookie
+    token = read_page(page.decode()).csrf_token
+    body = urlencode({"csrf_token": token, "email": "dev@example.com", "password": "developer-demo-pass"}).encode()
+    status, headers, _ = call_wsgi(
+        portal, "POST", "/login", body, validate=True, CONTENT_TYPE="application/x-www-form-urlencoded",
+        HTTP_COOKIE=cookie,
     )
     assert status == "303 See Other"
     assert ("Location", "/app") in headers
     signed_in = next(value for name, value in headers if name == "Set-Cookie").split(";")[0]
-    assert run_validated(portal, "GET", "/app", HTTP_COOKIE=signed_in)[0] == "200 OK"
+    assert call_wsgi(portal, "GET", "/app", validate=True, HTTP_COOKIE=signed_in)[0] == "200 OK"
 
 
 def test_head_answers_the_get_headers_without_a_body(client):
@@ -124,21 +93,21 @@ def test_security_headers_are_on_every_response(client, method: str, path: str):
 
 
 def test_security_headers_are_on_error_pages_made_by_the_app(portal, call_wsgi):
-    _, headers, _ = call_wsgi(portal, "GET", "/\u00ff")  # 400 for a non-UTF-8 address
-    assert "frame-ancestors 'none'" in headers["content-security-policy"]
-    assert headers["x-content-type-options"] == "nosniff"
+    answer = call_wsgi(portal, "GET", "/\u00ff")  # 400 for a non-UTF-8 address
+    assert "frame-ancestors 'none'" in answer.header("content-security-policy")
+    assert answer.header("x-content-type-options") == "nosniff"
 
 
 @pytest.mark.parametrize("path", ["/app", "/app/keys", "/app/docs", "/login", "/"])
-def test_pages_with_a_session_are_not_stored_by_caches(client, sign_in, path: str):
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+def test_pages_with_a_session_are_not_stored_by_caches(client, auth, path: str):
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     response = client.get(path)
     assert response.status_code in (200, 303)
     assert response.headers["cache-control"] == "no-store"
 
 
-def test_the_forbidden_page_of_a_signed_in_viewer_is_not_stored(client, sign_in):
-    sign_in(client, "viewer@example.com", "viewer-demo-pass")
+def test_the_forbidden_page_of_a_signed_in_viewer_is_not_stored(client, auth):
+    auth.sign_in(client, "viewer@example.com", "viewer-demo-pass")
     assert client.get("/forbidden").headers["cache-control"] == "no-store"
 
 
@@ -146,8 +115,8 @@ def test_the_sign_in_form_is_not_stored_by_caches(client):
     assert client.get("/login").headers["cache-control"] == "no-store"
 
 
-def test_static_files_keep_their_own_caching(client, sign_in):
-    sign_in(client, "dev@example.com", "developer-demo-pass")
+def test_static_files_keep_their_own_caching(client, auth):
+    auth.sign_in(client, "dev@example.com", "developer-demo-pass")
     assert client.get("/static/portal.css").headers["cache-control"] == "public, max-age=300"
 
 
@@ -244,18 +213,19 @@ def test_database_is_locked_is_a_503_with_retry_after(failing_client, caplog):
     assert any("busy" in record.getMessage() for record in caplog.records)
 
 
-def test_a_real_write_lock_held_elsewhere_is_a_503(portal, client, sign_in):
+def test_a_real_write_lock_held_elsewhere_is_a_503(portal, client, auth):
     portal.db.connection().execute("PRAGMA busy_timeout = 0")  # do not wait the usual 10 s for the lock
     holder = sqlite3.connect(portal.config.database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        response = sign_in(client, "dev@example.com", "developer-demo-pass")  # starts a session: a write
+        response = auth.sign_in(client, "dev@example.com", "developer-demo-pass")  # starts a session: a write
     finally:
         holder.execute("ROLLBACK")
         holder.close()
     assert response.status_code == 503
     assert "retry-after" in response.headers
-    assert sign_in(client, "dev@example.com", "developer-demo-pass").status_code == 303  # fine once the lock is gone
+    again = auth.sign_in(client, "dev@example.com", "developer-demo-pass")
+    assert again.status_code == 303  # fine once the lock is gone
 
 
 def test_an_http_error_raised_by_a_handler_is_its_own_page(failing_client):

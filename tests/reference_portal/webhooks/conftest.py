@@ -1,8 +1,10 @@
-"""Fixtures for the webhook delivery engine: a portal on a fake clock, a scriptable local receiver, sign-in helpers."""
+"""For the tests of the webhook delivery engine: portals set up for webhooks, a scriptable local receiver, a
+signed-in developer with the endpoints form at hand, and the `wh` helpers. The portal, clients, sign-in and page
+reading come from the conftest one folder up.
+"""
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,29 +18,11 @@ import pytest
 import standardwebhooks
 import standardwebhooks.webhooks as standardwebhooks_module
 
-from reference_portal import create_app
+from fixtures.html_forms import testid_elements
 from reference_portal.app import Portal
 from reference_portal.areas import webhooks
-from reference_portal.core.security import hash_password
 
-BASE_URL = "http://portal.test"
-START_TIME = 1_800_000_000.0
 SECRET_KEY = bytes(range(32))
-DEVELOPER = ("dev@example.com", "developer-demo-pass")
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]*)"')
-ONE_TIME_SECRET = re.compile(r'data-testid="one-time-secret">([^<]+)<')
-WEBHOOK_ROW = re.compile(r'data-testid="webhook-row" data-webhook-id="(\d+)" data-webhook-url="([^"]*)"')
-
-
-class FakeClock:
-    def __init__(self, now: float = START_TIME):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 # -- the receiver -------------------------------------------------------------------------------------------------
@@ -132,65 +116,37 @@ def receiver() -> Iterator[Receiver]:
     thread.join(5)
 
 
+@pytest.fixture
+def servers() -> Iterator[list[Any]]:
+    """A list for the test's own servers (anything with close()): each is closed after the test."""
+    started: list[Any] = []
+    yield started
+    for server in started:
+        server.close()
+
+
 # -- the portal ---------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def portal_config(tmp_path: Path) -> dict[str, object]:
+    """Every portal a webhook test makes: retries on the real schedule, loopback receivers allowed (development), a
+    fixed key, and one database for them all, which a second portal finds as a restarted process would."""
+    return {"database": str(tmp_path / "portal.sqlite3"), "webhook_retry_scale": 1.0, "development": True,
+            "secret_key": SECRET_KEY}
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> str:
-    return str(tmp_path / "portal.sqlite3")
+class WebhooksUI:
+    """A signed-in client on one portal, with the session's CSRF token at hand, and the endpoints form."""
 
-
-@pytest.fixture
-def make_app(db_path: str, clock: FakeClock) -> Iterator[Callable[..., Portal]]:
-    made: list[Portal] = []
-
-    def make(**overrides: object) -> Portal:
-        config: dict[str, object] = {"database": db_path, "clock": clock, "webhook_retry_scale": 1.0,
-                                     "development": True, "secret_key": SECRET_KEY}
-        config.update(overrides)
-        made.append(create_app(config))
-        return made[-1]
-
-    yield make
-    for app in made:
-        app.deliveries.stop(5)
-        app.db.close()
-
-
-@pytest.fixture
-def app(make_app: Callable[..., Portal]) -> Portal:
-    return make_app()
-
-
-def csrf_token_in(html: str) -> str:
-    found = CSRF_INPUT.search(html)
-    assert found, "the page has no csrf_token input"
-    return found.group(1)
-
-
-class Browser:
-    """A signed-in httpx client with the current CSRF token at hand."""
-
-    def __init__(self, app: Portal, email: str, password: str):
-        self.app, self.email, self.password = app, email, password
-        self.client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url=BASE_URL)
+    def __init__(self, auth: Any, portal: Portal, account: tuple[str, ...]):
+        self.auth, self.portal, self.account = auth, portal, account
         self.sign_in()
 
     def sign_in(self) -> None:
-        """Sign in (again: sessions expire when a test moves the clock by hours)."""
-        self.client.cookies.clear()
-        email, password = self.email, self.password
-        form = self.client.get("/login")
-        assert form.status_code == 200
-        answer = self.client.post("/login", data={"csrf_token": csrf_token_in(form.text), "email": email,
-                                                  "password": password})
-        assert answer.status_code in (302, 303), answer.text
-        self.csrf = csrf_token_in(self.client.get("/app/webhooks").text)
+        """Sign in, in a new client (again: sessions expire when a test moves the clock by hours)."""
+        self.client: httpx.Client = self.auth.signed_in(*self.account, portal=self.portal)
+        self.csrf = self.auth.csrf_token(self.client, "/app/webhooks")
 
     def get(self, path: str) -> httpx.Response:
         return self.client.get(path)
@@ -207,78 +163,62 @@ class Browser:
         answer = self.create_endpoint(url, event_types)
         assert answer.status_code == 200, answer.text
         secret = one_time_secret(answer.text)
-        ids = [int(i) for i, u in WEBHOOK_ROW.findall(self.get("/app/webhooks").text) if u == url]
+        ids = [i for i, u in webhook_rows(self.get("/app/webhooks").text) if u == url]
         assert ids, f"no row for {url}"
         return max(ids), secret
 
-    def close(self) -> None:
-        self.client.close()
-
 
 def one_time_secret(html: str) -> str:
-    found = ONE_TIME_SECRET.search(html)
+    found = testid_elements(html, "one-time-secret")
     assert found, "no one-time secret on the page"
-    return found.group(1).strip()
+    return found[0]["text"]
 
 
 def webhook_rows(html: str) -> list[tuple[int, str]]:
-    return [(int(i), u) for i, u in WEBHOOK_ROW.findall(html)]
+    """(id, URL) of each row of the endpoints page."""
+    return [(int(row["data-webhook-id"]), row["data-webhook-url"]) for row in testid_elements(html, "webhook-row")]
 
 
 @pytest.fixture
-def browser(app: Portal) -> Iterator[Browser]:
-    b = Browser(app, *DEVELOPER)
-    yield b
-    b.close()
+def make_ui(auth: Any) -> Callable[..., WebhooksUI]:
+    """make_ui(portal, email="dev@example.com", password=...): a WebhooksUI signed in to that portal as that
+    account (the demo developer unless given another)."""
+
+    def make(portal: Portal, *account: str) -> WebhooksUI:
+        return WebhooksUI(auth, portal, account)
+
+    return make
 
 
 @pytest.fixture
-def make_browser() -> Iterator[Callable[..., Browser]]:
-    made: list[Browser] = []
-
-    def make(app: Portal, email: str = DEVELOPER[0], password: str = DEVELOPER[1]) -> Browser:
-        made.append(Browser(app, email, password))
-        return made[-1]
-
-    yield make
-    for b in made:
-        b.close()
+def ui(make_ui: Callable[..., WebhooksUI], portal: Portal) -> WebhooksUI:
+    """dev@example.com on the test's portal."""
+    return make_ui(portal)
 
 
-def organisation_id(app: Portal, name: str = "Acme Payments") -> int:
-    return int(app.db.scalar("SELECT id FROM organisations WHERE name = ?", (name,)))
+def organisation_id(portal: Portal, name: str = "Acme Payments") -> int:
+    return int(portal.db.scalar("SELECT id FROM organisations WHERE name = ?", (name,)))
 
 
-def add_organisation_developer(app: Portal, org_name: str, email: str, password: str) -> int:
-    with app.db.transaction() as conn:
-        org_id = conn.execute("INSERT INTO organisations (name) VALUES (?)", (org_name,)).lastrowid
-        conn.execute(
-            "INSERT INTO users (email, name, password_hash, role, organisation_id, organisation_role, created_at)"
-            " VALUES (?, ?, ?, 'developer', ?, 'admin', ?)",
-            (email, "Other Dev", hash_password(password), org_id, app.config.clock()),
-        )
-    return int(org_id)
-
-
-def publish(app: Portal, event_type: str = "payment.succeeded", data: dict[str, Any] | None = None,
+def publish(portal: Portal, event_type: str = "payment.succeeded", data: dict[str, Any] | None = None,
             org: int | None = None) -> str | None:
-    with app.db.transaction() as conn:
-        return webhooks.publish(conn, org if org is not None else organisation_id(app), event_type,
-                                data if data is not None else {"n": 1}, app.config.clock())
+    with portal.db.transaction() as conn:
+        return webhooks.publish(conn, org if org is not None else organisation_id(portal), event_type,
+                                data if data is not None else {"n": 1}, portal.config.clock())
 
 
-def deliveries(app: Portal, endpoint_id: int | None = None) -> list[dict[str, Any]]:
+def deliveries(portal: Portal, endpoint_id: int | None = None) -> list[dict[str, Any]]:
     sql = "SELECT * FROM webhook_deliveries" + (" WHERE endpoint_id = ?" if endpoint_id is not None else "")
-    return [dict(r) for r in app.db.query(sql + " ORDER BY id", (endpoint_id,) if endpoint_id is not None else ())]
+    return [dict(r) for r in portal.db.query(sql + " ORDER BY id", (endpoint_id,) if endpoint_id is not None else ())]
 
 
-def attempts(app: Portal, delivery_id: int) -> list[dict[str, Any]]:
-    return [dict(r) for r in app.db.query(
+def attempts(portal: Portal, delivery_id: int) -> list[dict[str, Any]]:
+    return [dict(r) for r in portal.db.query(
         "SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY id", (delivery_id,))]
 
 
-def endpoint(app: Portal, endpoint_id: int) -> dict[str, Any]:
-    return dict(app.db.one("SELECT * FROM webhook_endpoints WHERE id = ?", (endpoint_id,)))
+def endpoint(portal: Portal, endpoint_id: int) -> dict[str, Any]:
+    return dict(portal.db.one("SELECT * FROM webhook_endpoints WHERE id = ?", (endpoint_id,)))
 
 
 def verify(secret: str, received: Received, now: float) -> Any:
@@ -294,14 +234,14 @@ def verify(secret: str, received: Received, now: float) -> Any:
 
 
 @pytest.fixture
-def run_until_idle(app: Portal, clock: FakeClock) -> Callable[..., int]:
+def run_until_idle(portal: Portal, clock: Any) -> Callable[..., int]:
     """Deliver due work and jump the clock to the next due delivery until nothing is pending; returns rounds."""
 
     def run(target: Portal | None = None, max_rounds: int = 200) -> int:
-        portal = target or app
+        target = target or portal
         for rounds in range(max_rounds):
-            portal.deliveries.deliver_due()
-            due = portal.db.scalar("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'")
+            target.deliveries.deliver_due()
+            due = target.db.scalar("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state = 'pending'")
             if due is None:
                 return rounds
             clock.now = max(clock.now, due)

@@ -4,7 +4,7 @@ with another organisation's endpoints that hang, or with a backlog for another e
 measure_fairness_delay() runs a throwaway portal (its own database, the real background worker) against local
 receivers and returns seconds. The tests use it; a benchmark script can too, from the checkout's root:
 
-    import sys; sys.path.insert(0, "tests/reference_portal_webhooks")
+    import sys; sys.path.insert(0, "tests/reference_portal/webhooks")
     from fairness import measure_fairness_delay
     measure_fairness_delay(slow_endpoints=1, slow_queued=3)   # behind a hanging endpoint
     measure_fairness_delay(backlog=600)                        # behind 600 deliveries for another endpoint

@@ -9,9 +9,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -58,14 +56,6 @@ class Recorder(ThreadingHTTPServer):
         self.thread.join(5)
 
 
-@pytest.fixture
-def servers() -> Iterator[list[Recorder]]:
-    started: list[Recorder] = []
-    yield started
-    for server in started:
-        server.close()
-
-
 class RebindingDns:
     """socket.getaddrinfo for one name that answers `checked` at the first lookup and `rebound` at every later
     one, as a hostile DNS server with a zero TTL does; other names resolve as usual."""
@@ -82,37 +72,37 @@ class RebindingDns:
         return self._getaddrinfo(self.checked if self.lookups == 1 else self.rebound, port, *args, **kwargs)
 
 
-def test_a_name_rebound_after_the_check_is_not_followed(app, browser, servers, clock, wh, monkeypatch):
+def test_a_name_rebound_after_the_check_is_not_followed(portal, ui, servers, clock, wh, monkeypatch):
     partner = Recorder(("127.0.0.1", 0))
     servers.append(partner)
     # In development loopback counts as allowed, so 127.0.0.2 stands for a service inside the network.
     internal = Recorder(("127.0.0.2", partner.port))
     servers.append(internal)
     url = f"http://{NAME}:{partner.port}/hook"
-    app.deliveries.resolver = lambda host, port: ["127.0.0.1"]
-    endpoint_id, _ = browser.add_endpoint(url)
+    portal.deliveries.resolver = lambda host, port: ["127.0.0.1"]
+    endpoint_id, _ = ui.add_endpoint(url)
 
     dns = RebindingDns(NAME, checked="127.0.0.1", rebound="127.0.0.2")
     monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
-    app.deliveries.resolver = webhook_urls.resolve
-    wh.publish(app)
-    assert app.deliveries.deliver_due() == 1
+    portal.deliveries.resolver = webhook_urls.resolve
+    wh.publish(portal)
+    assert portal.deliveries.deliver_due() == 1
 
     assert internal.seen == [], "the send followed the rebound name"
     assert partner.seen == [("/hook", f"{NAME}:{partner.port}")], "sent to the checked address, Host kept"
     assert dns.lookups == 1, "the name is looked up once per send, by the check"
-    assert wh.deliveries(app, endpoint_id)[0]["state"] == "delivered"
+    assert wh.deliveries(portal, endpoint_id)[0]["state"] == "delivered"
 
 
-def test_the_next_checked_address_is_tried_when_the_first_refuses(app, browser, servers, wh):
+def test_the_next_checked_address_is_tried_when_the_first_refuses(portal, ui, servers, wh):
     partner = Recorder(("127.0.0.1", 0))
     servers.append(partner)
-    app.deliveries.resolver = lambda host, port: ["127.0.0.3", "127.0.0.1"]  # nothing listens on the first
-    endpoint_id, _ = browser.add_endpoint(f"http://{NAME}:{partner.port}/hook")
-    wh.publish(app)
-    app.deliveries.deliver_due()
+    portal.deliveries.resolver = lambda host, port: ["127.0.0.3", "127.0.0.1"]  # nothing listens on the first
+    endpoint_id, _ = ui.add_endpoint(f"http://{NAME}:{partner.port}/hook")
+    wh.publish(portal)
+    portal.deliveries.deliver_due()
     assert partner.seen == [("/hook", f"{NAME}:{partner.port}")]
-    assert wh.deliveries(app, endpoint_id)[0]["state"] == "delivered"
+    assert wh.deliveries(portal, endpoint_id)[0]["state"] == "delivered"
 
 
 # -- https: the certificate is checked against the name, not the address connected to
@@ -159,35 +149,33 @@ def _tls_server_and_trust(folder: Path, certified_name: str) -> tuple[ssl.SSLCon
     return server_context, client_context, sni_names
 
 
-def test_https_goes_to_the_checked_address_with_the_name_for_sni_and_the_certificate(app, browser, servers, wh,
-                                                                                        tmp_path):
-    server_context, trusted, sni_names = _tls_server_and_trust(tmp_path, NAME)
+def _deliver_over_https(portal, ui, servers, wh, folder: Path, certified_name: str):
+    """One delivery to https://NAME, which resolves to a loopback TLS server holding a certificate for
+    `certified_name`; the server, the endpoint's id and the SNI names the server saw."""
+    server_context, trusted, sni_names = _tls_server_and_trust(folder, certified_name)
     partner = Recorder(("127.0.0.1", 0), tls=server_context)
     servers.append(partner)
-    app.deliveries.resolver = lambda host, port: ["127.0.0.1"]
-    app.deliveries.tls_verify = trusted
-    endpoint_id, _ = browser.add_endpoint(f"https://{NAME}:{partner.port}/hook")
-    wh.publish(app)
+    portal.deliveries.resolver = lambda host, port: ["127.0.0.1"]
+    portal.deliveries.tls_verify = trusted
+    endpoint_id, _ = ui.add_endpoint(f"https://{NAME}:{partner.port}/hook")
+    wh.publish(portal)
+    portal.deliveries.deliver_due()
+    return partner, endpoint_id, sni_names
 
-    app.deliveries.deliver_due()
+
+def test_https_goes_to_the_checked_address_with_the_name_for_sni_and_the_certificate(portal, ui, servers, wh,
+                                                                                        tmp_path):
+    partner, endpoint_id, sni_names = _deliver_over_https(portal, ui, servers, wh, tmp_path, NAME)
 
     assert partner.seen == [("/hook", f"{NAME}:{partner.port}")]
     assert sni_names == [NAME]
-    assert wh.deliveries(app, endpoint_id)[0]["state"] == "delivered"
+    assert wh.deliveries(portal, endpoint_id)[0]["state"] == "delivered"
 
 
-def test_https_refuses_a_certificate_for_another_name(app, browser, servers, wh, tmp_path):
-    server_context, trusted, _ = _tls_server_and_trust(tmp_path, "someone-else.test")
-    partner = Recorder(("127.0.0.1", 0), tls=server_context)
-    servers.append(partner)
-    app.deliveries.resolver = lambda host, port: ["127.0.0.1"]
-    app.deliveries.tls_verify = trusted
-    endpoint_id, _ = browser.add_endpoint(f"https://{NAME}:{partner.port}/hook")
-    wh.publish(app)
-
-    app.deliveries.deliver_due()
+def test_https_refuses_a_certificate_for_another_name(portal, ui, servers, wh, tmp_path):
+    partner, endpoint_id, _ = _deliver_over_https(portal, ui, servers, wh, tmp_path, "someone-else.test")
 
     assert partner.seen == []
-    [delivery] = wh.deliveries(app, endpoint_id)
+    [delivery] = wh.deliveries(portal, endpoint_id)
     assert delivery["state"] == "pending"
-    assert [a["error"] for a in wh.attempts(app, delivery["id"])] == ["connection failed"]
+    assert [a["error"] for a in wh.attempts(portal, delivery["id"])] == ["connection failed"]

@@ -9,7 +9,7 @@ import socket
 import struct
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
@@ -83,14 +83,6 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def tcp_servers() -> Iterator[list[TcpServer]]:
-    started: list[TcpServer] = []
-    yield started
-    for server in started:
-        server.close()
-
-
 @dataclass(frozen=True)
 class Case:
     shown: str  # in the delivery log
@@ -111,24 +103,24 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_connection_failures_read_alike_in_the_log_and_in_detail_only_in_the_server_log(
-        app, browser, receiver, tcp_servers, wh, monkeypatch, caplog, name):
+        portal, ui, receiver, servers, wh, monkeypatch, caplog, name):
     case = CASES[name]
     if case.url is not None:
         url = case.url(receiver)
     else:
-        tcp_servers.append(TcpServer(case.behaviour))
-        url = f"http://127.0.0.1:{tcp_servers[-1].port}/hook"
+        servers.append(TcpServer(case.behaviour))
+        url = f"http://127.0.0.1:{servers[-1].port}/hook"
     monkeypatch.setattr(webhooks, "SEND_TIMEOUT_SECONDS", 0.5)
-    endpoint_id, _ = browser.add_endpoint(url)
-    wh.publish(app)
+    endpoint_id, _ = ui.add_endpoint(url)
+    wh.publish(portal)
     caplog.set_level(logging.DEBUG, logger="reference_portal")
 
-    assert app.deliveries.deliver_due() == 1
+    assert portal.deliveries.deliver_due() == 1
 
-    [delivery] = wh.deliveries(app, endpoint_id)
-    [attempt] = wh.attempts(app, delivery["id"])
+    [delivery] = wh.deliveries(portal, endpoint_id)
+    [attempt] = wh.attempts(portal, delivery["id"])
     assert attempt["error"] == case.shown
-    page = browser.get(f"/app/webhooks/{endpoint_id}/deliveries").text
+    page = ui.get(f"/app/webhooks/{endpoint_id}/deliveries").text
     [cell] = [part.split("</code>", 1)[0] for part in page.split('data-testid="attempt-response">')[1:]]
     assert cell == case.shown
     details = [r.getMessage() for r in caplog.records if f"webhook delivery {delivery['id']} " in r.getMessage()]

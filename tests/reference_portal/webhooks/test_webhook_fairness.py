@@ -30,25 +30,27 @@ def test_a_backlog_for_one_endpoint_does_not_hold_up_another(fairness, same_orga
     assert delay < FAIR_DELAY_SECONDS, f"delivered {delay:.2f} s after publishing"
 
 
-def test_due_deliveries_are_taken_endpoint_by_endpoint_each_in_order(app, browser, receiver, wh):
-    browser.add_endpoint(receiver.url("/busy"), ["payment.succeeded"])
-    browser.add_endpoint(receiver.url("/quiet"), ["payment.failed"])
-    with app.db.transaction() as conn:
+def test_due_deliveries_are_taken_endpoint_by_endpoint_each_in_order(portal, ui, receiver, wh):
+    ui.add_endpoint(receiver.url("/busy"), ["payment.succeeded"])
+    ui.add_endpoint(receiver.url("/quiet"), ["payment.failed"])
+    with portal.db.transaction() as conn:
         for n in range(600):
-            webhooks.publish(conn, wh.organisation_id(app), "payment.succeeded", {"n": n}, app.config.clock())
-    wh.publish(app, "payment.failed", {"n": "quiet"})
+            webhooks.publish(conn, wh.organisation_id(portal), "payment.succeeded", {"n": n}, portal.config.clock())
+    wh.publish(portal, "payment.failed", {"n": "quiet"})
 
-    assert app.deliveries.deliver_due(limit=2) == 2
+    assert portal.deliveries.deliver_due(limit=2) == 2
     assert sorted(r.path for r in receiver.requests) == ["/busy", "/quiet"], "the quiet endpoint's turn came at once"
 
-    app.deliveries.deliver_due(limit=30)
+    portal.deliveries.deliver_due(limit=30)
     busy = [json.loads(r.body)["data"]["n"] for r in receiver.at("/busy")]
     assert busy == list(range(len(busy))), "one endpoint's events go out in the order they were published"
 
 
-def test_stop_does_not_wait_for_a_hanging_send_which_is_sent_again_later(make_app, make_browser, receiver, clock, wh):
-    first = make_app()
-    endpoint_id, _ = make_browser(first).add_endpoint(receiver.url())
+def test_stop_does_not_wait_for_a_hanging_send_which_is_sent_again_later(
+    make_portal, make_ui, receiver, clock, wh
+):
+    first = make_portal()
+    endpoint_id, _ = make_ui(first).add_endpoint(receiver.url())
     hanging, release = threading.Event(), threading.Event()
 
     def hang_the_first(received):
@@ -66,7 +68,7 @@ def test_stop_does_not_wait_for_a_hanging_send_which_is_sent_again_later(make_ap
     assert time.monotonic() - started < 1, "stop() waited for the hanging endpoint"
 
     # As if that process had been killed there: a new one sends the delivery once its lease runs out.
-    second = make_app()
+    second = make_portal()
     assert second.deliveries.deliver_due() == 0, "still leased"
     clock.advance(webhooks.LEASE_SECONDS + 1)
     assert second.deliveries.deliver_due() == 1

@@ -10,13 +10,13 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from reference_portal.areas import webhooks
 
 
-def test_delivery_verifies_with_the_one_time_secret(app, browser, receiver, clock, wh):
-    endpoint_id, secret = browser.add_endpoint(receiver.url())
+def test_delivery_verifies_with_the_one_time_secret(portal, ui, receiver, clock, wh):
+    endpoint_id, secret = ui.add_endpoint(receiver.url())
     assert secret.startswith("whsec_")
-    message_id = wh.publish(app, "payment.succeeded", {"payment_id": "pay_1", "amount": 1250})
+    message_id = wh.publish(portal, "payment.succeeded", {"payment_id": "pay_1", "amount": 1250})
     assert message_id and message_id.startswith("msg_")
 
-    assert app.deliveries.deliver_due() == 1
+    assert portal.deliveries.deliver_due() == 1
 
     [got] = receiver.requests
     assert got.headers["webhook-id"] == message_id
@@ -33,10 +33,10 @@ def test_delivery_verifies_with_the_one_time_secret(app, browser, receiver, cloc
         wh.verify(secret, got, clock.now)
 
 
-def test_every_retry_of_one_event_keeps_its_webhook_id(app, browser, receiver, clock, wh, run_until_idle):
-    endpoint_id, secret = browser.add_endpoint(receiver.url())
+def test_every_retry_of_one_event_keeps_its_webhook_id(portal, ui, receiver, clock, wh, run_until_idle):
+    endpoint_id, secret = ui.add_endpoint(receiver.url())
     receiver.script = [500, 503, 200]
-    message_id = wh.publish(app)
+    message_id = wh.publish(portal)
 
     run_until_idle()
 
@@ -49,16 +49,16 @@ def test_every_retry_of_one_event_keeps_its_webhook_id(app, browser, receiver, c
         wh.verify(secret, got, int(got.headers["webhook-timestamp"]))
 
 
-def test_rotation_signs_with_both_secrets_until_the_overlap_ends(app, browser, receiver, clock, wh):
-    endpoint_id, old_secret = browser.add_endpoint(receiver.url())
-    rotated = browser.post(f"/app/webhooks/{endpoint_id}/rotate")
+def test_rotation_signs_with_both_secrets_until_the_overlap_ends(portal, ui, receiver, clock, wh):
+    endpoint_id, old_secret = ui.add_endpoint(receiver.url())
+    rotated = ui.post(f"/app/webhooks/{endpoint_id}/rotate")
     assert rotated.status_code == 200
     assert rotated.headers.get("cache-control") == "no-store"
     new_secret = wh.one_time_secret(rotated.text)
     assert new_secret != old_secret
 
-    wh.publish(app)
-    app.deliveries.deliver_due()
+    wh.publish(portal)
+    portal.deliveries.deliver_due()
     [during] = receiver.requests
     signatures = during.headers["webhook-signature"].split(" ")
     assert len(signatures) == 2 and all(s.startswith("v1,") for s in signatures)
@@ -66,8 +66,8 @@ def test_rotation_signs_with_both_secrets_until_the_overlap_ends(app, browser, r
     assert wh.verify(old_secret, during, clock.now)["type"] == "payment.succeeded"
 
     clock.advance(webhooks.SECRET_OVERLAP_SECONDS + 1)
-    wh.publish(app)
-    app.deliveries.deliver_due()
+    wh.publish(portal)
+    portal.deliveries.deliver_due()
     assert len(receiver.requests) == 2
     after = receiver.requests[1]
     assert len(after.headers["webhook-signature"].split(" ")) == 1
