@@ -14,20 +14,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness.api_calls import access_token, create_payment
+from playbooks.harness.api_calls import about_payment, access_token, paid
 from playbooks.harness.pages import WebhooksPage
 
 FLOW_ID = "DPF-21"
-
-
-def paid(api, token: str, amount: int) -> str:
-    answer = create_payment(api, token, amount)
-    assert answer.status_code == 201, f"a payment was refused: HTTP {answer.status_code}"
-    return answer.json()["id"]
-
-
-def about(payment: str):
-    return lambda delivery: delivery.event.get("data", {}).get("id") == payment
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -50,8 +40,8 @@ def test_toggle_webhook_active_inactive(flow, open_page, developer, applications
         while_inactive = paid(api, token, 1111)
         witness_payment = paid(api, token, 1112)
         # Both events reach the active endpoint; the second one was raised after the forbidden one.
-        second_webhook_inbox.wait_for(about(while_inactive))
-        second_webhook_inbox.wait_for(about(witness_payment))
+        second_webhook_inbox.wait_for(about_payment(while_inactive))
+        second_webhook_inbox.wait_for(about_payment(witness_payment))
         assert not webhook_inbox.received(), "an inactive endpoint received a delivery"
 
     with flow.step("Reactivate endpoint."):
@@ -60,9 +50,9 @@ def test_toggle_webhook_active_inactive(flow, open_page, developer, applications
         after = paid(api, token, 2222)
 
     with flow.expected_result("toggle state updates correctly."):
-        webhook_inbox.wait_for(about(after))
-        second_webhook_inbox.wait_for(about(after))
-        late = [d.event["data"].get("id") for d in webhook_inbox.received() if not about(after)(d)]
+        webhook_inbox.wait_for(about_payment(after))
+        second_webhook_inbox.wait_for(about_payment(after))
+        late = [d.event["data"].get("id") for d in webhook_inbox.received() if not about_payment(after)(d)]
         assert not late, f"events raised while the endpoint was inactive were delivered after all: {late}"
         page.goto("/app/webhooks")
         expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", "active")

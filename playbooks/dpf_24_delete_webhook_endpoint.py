@@ -15,20 +15,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness.api_calls import access_token, create_payment
+from playbooks.harness.api_calls import about_payment, access_token, paid
 from playbooks.harness.pages import WebhooksPage
 
 FLOW_ID = "DPF-24"
-
-
-def paid(api, token: str, amount: int) -> str:
-    answer = create_payment(api, token, amount)
-    assert answer.status_code == 201, f"a payment was refused: HTTP {answer.status_code}"
-    return answer.json()["id"]
-
-
-def about(payment: str):
-    return lambda delivery: delivery.event.get("data", {}).get("id") == payment
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -50,7 +40,7 @@ def test_delete_webhook_endpoint(flow, open_page, developer, applications, webho
     with flow.step("Confirm endpoint removal and no active deliveries."):
         expect(webhooks.row(doomed.url)).to_have_count(0)
         forbidden = paid(api, token, 3333)
-        second_webhook_inbox.wait_for(about(forbidden))
+        second_webhook_inbox.wait_for(about_payment(forbidden))
         response = page.goto("/app/webhooks")
         assert response is not None and response.status == 200
         expect(webhooks.row(doomed.url)).to_have_count(0)
@@ -62,7 +52,7 @@ def test_delete_webhook_endpoint(flow, open_page, developer, applications, webho
 
     with flow.expected_result("endpoint decommission workflow works."):
         witnessed = paid(api, token, 3334)
-        second_webhook_inbox.wait_for(about(witnessed))
+        second_webhook_inbox.wait_for(about_payment(witnessed))
         # The witness event was raised after the forbidden one (and after the attempts to revive the endpoint) and
         # has arrived: the portal had time to send everything else, and the deleted endpoint must have got nothing.
         sent = [(d.event.get("type"), d.event.get("data", {}).get("id")) for d in webhook_inbox.received()]

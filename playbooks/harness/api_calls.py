@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -34,6 +34,18 @@ def list_payments(api: httpx.Client, token: str) -> httpx.Response:
 
 def create_payment(api: httpx.Client, token: str, amount: int, currency: str = "GBP") -> httpx.Response:
     return api.post("/api/v1/payments", json={"amount": amount, "currency": currency}, headers=bearer(token))
+
+
+def paid(api: httpx.Client, token: str, amount: int) -> str:
+    """A payment that must be made, as set-up for an event: its ID."""
+    answer = create_payment(api, token, amount)
+    assert answer.status_code == 201, f"a payment was refused: HTTP {answer.status_code}"
+    return answer.json()["id"]
+
+
+def about_payment(payment_id: str) -> Callable[[Any], bool]:
+    """Matches a webhook delivery whose event is about this payment."""
+    return lambda delivery: delivery.event.get("data", {}).get("id") == payment_id
 
 
 def operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
