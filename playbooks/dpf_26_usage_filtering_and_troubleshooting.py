@@ -1,7 +1,78 @@
-"""DPF-26 Usage filtering and troubleshooting (/app/usage): not executable yet (no issue yet).
+"""DPF-26 Usage filtering and troubleshooting: filtered to the flow's app and a window, the counts are exactly its
+calls; the error-heavy periods hold its failing requests by request ID; the failing route links to the FAQ article
+for the error code the API answered.
 
-`dpf list` shows it as pending and `dpf run DPF-26` reports it as not run, never as passed.
+Faults of a broken portal this flow must catch:
+- a filter that is ignored or not kept in the URL (another application's calls counted, or the status class);
+- an error-heavy period missing, or its drill-down not listing the failing requests by request ID and status;
+- a failing route without the error code the API answered, or not linking to that code's FAQ anchor.
 """
 
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from playbooks.harness.contract import contract
+from playbooks.harness.usage_calls import UsagePage, make_calls
+
 FLOW_ID = "DPF-26"
-PENDING = "no issue yet"
+FAQ = contract().route("faq").path
+GOOD, BAD = 2, 3
+
+
+@pytest.mark.dpf(FLOW_ID)
+def test_usage_filtering_and_troubleshooting(flow, open_page, developer, applications, vault, api):
+    app = applications.create()
+    other = applications.create()
+    made = make_calls(api, app.client_id, vault.get(app.secret_name), good=GOOD, bad=BAD)
+    others = make_calls(api, other.client_id, vault.get(other.secret_name), good=1, bad=0)
+    page = open_page(developer)
+    usage = UsagePage(page)
+
+    with flow.step("Filter by app/time window."):
+        page.goto("/app/usage?window=1h")
+        expect(usage.heading).to_be_visible()
+        unfiltered = usage.value("requests")
+        usage.filters.get_by_label("Application").select_option(label=app.name)
+        usage.filters.get_by_label("Time window").select_option(value="1h")
+        usage.filters.get_by_role("button", name="Apply filters").click()
+        expect(page).to_have_url(re.compile(rf"[?&]application={app.id}(&|$)"))
+        expect(page).to_have_url(re.compile(r"[?&]window=1h(&|$)"))
+        filtered, filtered_errors = usage.value("requests"), usage.value("errors")
+        page.goto(f"/app/usage?application={app.id}&window=1h&status=4xx")
+        only_4xx = usage.value("requests")
+
+    with flow.step("Inspect error-heavy periods."):
+        page.goto(f"/app/usage?application={app.id}&window=1h")
+        expect(usage.error_buckets.first).to_be_visible()
+        heavy_errors = sum(int(b.get_attribute("data-errors") or "0") for b in usage.error_buckets.all())
+        links = [b.get_by_role("link").get_attribute("href") for b in usage.error_buckets.all()]
+        listed: dict[str, str] = {}
+        for href in links:
+            assert href, "an error-heavy period has no link to its calls"
+            page.goto(href)
+            expect(usage.log).to_have_attribute("data-bucket-start", re.compile(r"\d"))
+            for row in usage.log.get_by_test_id("usage-row").all():
+                listed[row.get_attribute("data-request-id") or ""] = row.get_attribute("data-status") or ""
+        page.goto(f"/app/usage?application={app.id}&window=1h")
+        status, code = next(iter(made.failed.values()))
+        failing = usage.failing_route("/api/v1/payments", status)
+
+    with flow.expected_result("troubleshooting signals are actionable."):
+        assert filtered == made.total, f"filtered to the app, the page counts {filtered:g} calls; it made {made.total}"
+        assert filtered_errors == len(made.failed), f"filtered, {filtered_errors:g} errors; {len(made.failed)} failed"
+        assert unfiltered >= made.total + others.total, f"unfiltered the page counts only {unfiltered:g} calls"
+        assert unfiltered != filtered, "the unfiltered totals are the app's: the application filter changes nothing"
+        assert only_4xx == len(made.failed), f"filtered to 4xx, the page counts {only_4xx:g} calls"
+        assert heavy_errors == len(made.failed), f"the error-heavy periods hold {heavy_errors} errors, not {len(made.failed)}"
+        for request_id, (status, _) in made.failed.items():
+            assert listed.get(request_id) == str(status), f"failing request {request_id} is not in its period's log"
+        expect(failing).to_have_count(1)
+        expect(failing).to_have_attribute("data-error-code", code)
+        faq = failing.get_by_role("link", name=code)
+        expect(faq).to_have_attribute("href", re.compile(re.escape(FAQ) + r"(\?[^#]*)?#" + re.escape(code) + "$"))
+        faq.click()
+        expect(page.locator(f'[data-testid="faq-article"] [id="{code}"]')).to_have_count(1)

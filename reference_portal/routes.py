@@ -7,6 +7,7 @@ from .areas import (
     auth,
     dashboard,
     docs,
+    faq,
     keys,
     oauth,
     products,
@@ -63,6 +64,8 @@ ROUTES = [
     Rule("POST", "/admin/subscriptions/<int:subscription_id>/reject", products.reject, Access.OPERATOR),
     # Areas still to come
     Rule("GET", "/app/usage", usage.index, D),
+    Rule("GET", "/app/usage.csv", usage.export_csv, D),
+    Rule("GET", "/app/faq", faq.index, D),
     # Webhooks
     Rule("GET", "/app/webhooks", webhooks_ui.index, D),
     Rule("POST", "/app/webhooks", webhooks_ui.create, D),

@@ -20,6 +20,7 @@ AREAS = (
     QuickLink("Docs", "/app/docs", "Read the endpoint reference and examples."),
     QuickLink("Webhooks", "/app/webhooks", "Have events delivered, signed, to your endpoints."),
     QuickLink("Usage", "/app/usage", "See your API calls, their errors and their request IDs."),
+    QuickLink("FAQ", "/app/faq", "Find answers to errors by code: authentication, rate limits, webhooks."),
     QuickLink("Security", "/app/security/2fa", "Protect your account with two-factor authentication."),
 )
 MAIN_NAVIGATION = (QuickLink("Dashboard", "/app", "Your starting point."), *AREAS)

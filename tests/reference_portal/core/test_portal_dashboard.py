@@ -20,6 +20,7 @@ QUICK_LINKS_EXPECTED = [
     ("Docs", "/app/docs"),
     ("Webhooks", "/app/webhooks"),
     ("Usage", "/app/usage"),
+    ("FAQ", "/app/faq"),
     ("Security", "/app/security/2fa"),
 ]
 CHECKLIST_ITEM = re.compile(
@@ -117,6 +118,7 @@ def test_the_main_navigation_reaches_every_developer_area_that_has_a_page(client
     linked = set(re.findall(r'<a href="([^"]+)"', navigation))
     area_pages = {rule.pattern for rule in ROUTES if rule.method == "GET" and rule.access is Access.DEVELOPER
                   and rule.pattern.count("/") == 2}  # /app/<area>: an area's own page, not one of its sub-pages
-    assert area_pages - linked == {"/app/how-to-test"}  # reached from Docs, the page it belongs to
+    # the testing guide is reached from Docs, the CSV export from Usage: the pages they belong to
+    assert area_pages - linked == {"/app/how-to-test", "/app/usage.csv"}
     for href in linked - {"/"}:
         assert client.get(href).status_code == 200, href

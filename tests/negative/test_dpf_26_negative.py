@@ -1,0 +1,28 @@
+"""DPF-26 must fail when filters are ignored, error-heavy periods are hidden or the FAQ link loses its code."""
+
+import re
+
+import pytest
+
+from reference_portal.areas import usage
+
+FAULTS = {
+    "error-heavy-periods-hidden": ("{% for p in heavy %}", "{% for p in heavy[1:] %}"),
+    "faq-link-without-anchor": ('href="/app/faq#{{ f.code }}"', 'href="/app/faq"'),
+    "drill-down-drops-failures": ("{% for c in calls %}", "{% for c in calls if c.status < 400 %}"),
+}
+
+
+@pytest.mark.parametrize("old, new", FAULTS.values(), ids=FAULTS.keys())
+def test_fails_when_the_usage_page_is_wrong(old, new, start_portal, run_playbook, patched_template):
+    outcome = run_playbook("DPF-26", start_portal(templates=patched_template("usage/index.html", old, new)))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_application_filter_is_ignored(start_portal, run_playbook, replace_route_endpoint):
+    def ignoring_the_application(request):
+        request.query_string = re.sub(r"(^|&)application=[^&]*", "", request.query_string)
+        return usage.index(request)
+
+    outcome = run_playbook("DPF-26", start_portal(routes=replace_route_endpoint("/app/usage", ignoring_the_application)))
+    assert outcome.outcome == "failed", str(outcome)
