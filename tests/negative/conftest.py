@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+import select
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +20,8 @@ from jinja2 import ChoiceLoader, DictLoader
 
 import reference_portal
 from reference_portal import Config, Portal
-from reference_portal.routes import ROUTES
 from reference_portal.core.routing import Rule
+from reference_portal.routes import ROUTES
 from reference_portal.serve import RunningPortal, serve_in_background
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -66,27 +71,156 @@ def replace_route(pattern: str, endpoint: Callable[..., object], method: str = "
     return swapped
 
 
-def _run_playbooks(flow_ids: list[str], base_url: str, workdir: Path) -> dict[str, PlaybookOutcome]:
-    """Run playbooks in a separate pytest against base_url, as a user pointing the harness at a portal would."""
-    junit = workdir / "junit.xml"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DPF_BASE_URL", "PYTEST_"))}
+HERE = Path(__file__).resolve().parent
+RUNNER_SCRIPT = HERE / "playbook_runner.py"
+RUN_TIMEOUT_SECONDS = 300
+# Set to 1 to run each playbook session in a fresh `python -m pytest` process, as before the runner existed
+# (slower; for comparing, and for ruling the runner out when a control misbehaves).
+FRESH_PROCESS_ENV = "DPF_NEGATIVE_FRESH_PROCESS"
+
+
+class PlaybookRunner:
+    """The long-lived process (playbook_runner.py) that runs this pytest process's playbook sessions one by one.
+
+    Each run is a complete pytest session of its own over the real playbooks, in a process separate from the
+    faulted portal; the runner only saves starting Python, the plugins, Playwright's driver and Chromium again.
+    A runner that dies or hangs is replaced by a fresh one for the next run."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._process: subprocess.Popen[str] | None = None
+        self._stderr: Path | None = None
+        self.started = 0
+
+    def start(self) -> subprocess.Popen[str]:
+        """Start the process; it warms up (imports, collection, Playwright's driver) until the first request."""
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        self.started += 1
+        self._stderr = self.folder / f"runner-{self.started}-stderr.txt"
+        with open(self._stderr, "w") as stderr:
+            self._process = subprocess.Popen(
+                [sys.executable, str(RUNNER_SCRIPT)],
+                cwd=PROJECT_ROOT,
+                env=playbook_env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                start_new_session=True,
+            )
+        return self._process
+
+    def run(self, args: list[str], log: Path, timeout: float = RUN_TIMEOUT_SECONDS) -> tuple[int | None, str]:
+        """(pytest's exit code, or None when the runner died; the session's output)."""
+        process = self.start()
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(json.dumps({"args": args, "env": playbook_env(), "log": str(log)}) + "\n")
+            process.stdin.flush()
+        except BrokenPipeError:
+            return self._died(log)
+        if not select.select([process.stdout], [], [], timeout)[0]:
+            self.stop()
+            raise subprocess.TimeoutExpired([str(RUNNER_SCRIPT), *args], timeout, output=_read(log))
+        answer = process.stdout.readline()
+        if not answer:
+            return self._died(log)
+        return int(json.loads(answer)["exit_code"]), _read(log)
+
+    def _died(self, log: Path) -> tuple[None, str]:
+        stderr = _read(self._stderr) if self._stderr else ""
+        self.stop()
+        return None, _read(log) + f"\nthe playbook runner died; its standard error:\n{stderr[-3000:]}"
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            try:
+                process.stdin.close()  # end of input: the runner closes its browser and exits
+            except BrokenPipeError:
+                pass
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+RUNNER = pytest.StashKey[PlaybookRunner]()
+
+
+def _runner_of(config: pytest.Config) -> PlaybookRunner:
+    if RUNNER not in config.stash:
+        config.stash[RUNNER] = PlaybookRunner(Path(tempfile.mkdtemp(prefix="dpf-playbook-runner-")))
+    return config.stash[RUNNER]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start this process's runner once its negative controls are collected, so it warms up while others run."""
+    if os.environ.get(FRESH_PROCESS_ENV) == "1" or session.config.option.collectonly:
+        return
+    if any(HERE in item.path.parents for item in session.items):
+        _runner_of(session.config).start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUNNER in config.stash:
+        config.stash[RUNNER].close()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def playbook_env() -> dict[str, str]:
+    """This process's environment, less what would make the playbook session anything but a user's own run."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DPF_BASE_URL", "PYTEST_"))}
+
+
+def _run_in_fresh_process(args: list[str]) -> tuple[int, str]:
     done = subprocess.run(
-        [
-            sys.executable, "-m", "pytest", str(PROJECT_ROOT / "playbooks"),
-            f"--rootdir={PROJECT_ROOT}",
-            "--dpf", ",".join(flow_ids),
-            "--base-url", base_url,
-            f"--junitxml={junit}",
-            "--output", str(workdir / "playwright"),
-            "-q", "--tb=line",
-        ],
+        [sys.executable, "-m", "pytest", *args],
+        check=False,
         cwd=PROJECT_ROOT,
-        env=env,
+        env=playbook_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=RUN_TIMEOUT_SECONDS,
     )
-    output = done.stdout + done.stderr
+    return done.returncode, done.stdout + done.stderr
+
+
+def _run_playbooks(
+    flow_ids: list[str], base_url: str, workdir: Path, runner: PlaybookRunner | None = None
+) -> dict[str, PlaybookOutcome]:
+    """Run playbooks in a separate pytest session against base_url, as a user pointing the harness at a portal
+    would: in the long-lived runner process, or in a fresh process when no runner is given."""
+    junit = workdir / "junit.xml"
+    args = [
+        str(PROJECT_ROOT / "playbooks"),
+        f"--rootdir={PROJECT_ROOT}",
+        "--dpf", ",".join(flow_ids),
+        "--base-url", base_url,
+        f"--junitxml={junit}",
+        "--output", str(workdir / "playwright"),
+        "-q", "--tb=line",
+    ]
+    if runner is None:
+        returncode, output = _run_in_fresh_process(args)
+    else:
+        returncode, output = runner.run(args, workdir / "playbook-output.txt")
     outcomes: dict[str, PlaybookOutcome] = {}
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
@@ -98,15 +232,26 @@ def _run_playbooks(flow_ids: list[str], base_url: str, workdir: Path) -> dict[st
                     message = child.get("message", "")
                     break
             outcomes[flow_id] = PlaybookOutcome(flow_id, outcome, message, output)
+    exited = f"pytest exited {returncode}" if returncode is not None else "the playbook runner died"
     for flow_id in flow_ids:
-        outcomes.setdefault(flow_id, PlaybookOutcome(flow_id, "not run", f"pytest exited {done.returncode}", output))
+        outcomes.setdefault(flow_id, PlaybookOutcome(flow_id, "not run", exited, output))
     return outcomes
 
 
+@pytest.fixture(scope="session")
+def playbook_runner(pytestconfig: pytest.Config) -> PlaybookRunner | None:
+    """One runner per pytest process (so one per xdist worker); None runs each session in a fresh process."""
+    if os.environ.get(FRESH_PROCESS_ENV) == "1":
+        return None
+    return _runner_of(pytestconfig)
+
+
 @pytest.fixture
-def run_playbooks(tmp_path: Path) -> Callable[[list[str], RunningPortal], dict[str, PlaybookOutcome]]:
+def run_playbooks(
+    tmp_path: Path, playbook_runner: PlaybookRunner | None
+) -> Callable[[list[str], RunningPortal], dict[str, PlaybookOutcome]]:
     def run(flow_ids: list[str], portal: RunningPortal) -> dict[str, PlaybookOutcome]:
-        return _run_playbooks(flow_ids, portal.url, tmp_path)
+        return _run_playbooks(flow_ids, portal.url, tmp_path, playbook_runner)
 
     return run
 
@@ -123,11 +268,11 @@ def template_with(name: str, old: str, new: str) -> dict[str, str]:
     return {name: source.replace(old, new)}
 
 
-def cacheable(one_time_secret: Callable[..., Any]) -> Callable[..., Any]:
-    """A one-time secret page that browsers may keep: the fault DPF-06 and DPF-11 must notice."""
+def cacheable(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """A handler whose one-time secret page browsers may keep: the fault DPF-06 and DPF-11 must notice."""
 
     def page(request: Any, **values: Any) -> Any:
-        response = one_time_secret(request, **values)
+        response = handler(request, **values)
         response.set_header("Cache-Control", "private, max-age=600")
         return response
 

@@ -74,6 +74,7 @@ def test_pytest_refuses_an_unknown_flow_id():
     assert "unknown flow ID 'DPF-77'" in done.stdout + done.stderr
 
 
+@pytest.mark.browser
 def test_a_run_writes_junit_and_allure_results_with_labels_steps_and_screenshots(tmp_path):
     done = dpf("run", "DPF-03", reports=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -98,6 +99,7 @@ def test_a_run_writes_junit_and_allure_results_with_labels_steps_and_screenshots
         assert "no HTML report was made" in done.stdout or "not installed" in done.stdout
 
 
+@pytest.mark.browser
 def test_a_failing_flow_exits_1_with_its_failure_in_the_table_trace_and_screenshot(tmp_path):
     app = Portal(Config(database=str(tmp_path / "broken.sqlite3")))
     app.templates.loader = ChoiceLoader([DictLoader({"pages/landing.html": "<h1>Nothing here</h1>"}), app.templates.loader])
@@ -117,6 +119,7 @@ def test_a_failing_flow_exits_1_with_its_failure_in_the_table_trace_and_screensh
     assert {"Screenshot at failure", "Playwright trace"} <= names, names
 
 
+@pytest.mark.browser
 def test_webhook_flows_are_skipped_not_passed_when_the_receiver_is_unreachable(tmp_path):
     env_free = {k: v for k, v in os.environ.items() if k != "DPF_WEBHOOK_PUBLIC_URL"}
     done = subprocess.run(

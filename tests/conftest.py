@@ -1,0 +1,53 @@
+"""How the suite is sorted and scheduled: which tests need a browser, and the longest ones first.
+
+`browser` marks every test that drives Chromium, in this process or in a playbook run it starts: the playbooks,
+the negative controls, and the tests marked by hand that run `dpf` or pytest on the playbooks. `scripts/test
+--quick` leaves those and the `slow` ones out.
+
+The longest tests go first, so that when the suite runs on several workers (scripts/test runs it with pytest-xdist)
+none of them starts last and keeps one worker busy while the others are done. The order within each weight class,
+and so within each file, stays as collected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+NEGATIVE_CONTROLS = PROJECT_ROOT / "tests" / "negative"
+PLAYBOOKS = PROJECT_ROOT / "playbooks"
+BROWSER_FIXTURES = {"browser", "page", "context", "open_page"}
+
+
+def _under(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def _needs_browser(item: pytest.Item) -> bool:
+    return (
+        _under(item.path, NEGATIVE_CONTROLS)
+        or _under(item.path, PLAYBOOKS)
+        or bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())))
+    )
+
+
+def _weight(item: pytest.Item) -> int:
+    """0 runs first: tests of half a minute or more; then the negative controls and other browser runs; then the
+    playbooks in this process; then everything else (in-process tests of a second or less)."""
+    if item.get_closest_marker("slow") or item.path.name == "test_positive_control.py":
+        return 0
+    if _under(item.path, NEGATIVE_CONTROLS) or (item.get_closest_marker("browser") and not _under(item.path, PLAYBOOKS)):
+        return 1
+    if _under(item.path, PLAYBOOKS):
+        return 2
+    return 3
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _needs_browser(item) and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=_weight)
