@@ -11,6 +11,8 @@ Faults of a broken portal this flow must catch:
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -18,6 +20,16 @@ from playbooks.harness.api_calls import request_token
 from playbooks.harness.pages import KeysPage, SecretDialog
 
 FLOW_ID = "DPF-11"
+
+
+def copied_by(page, button, within_seconds: float = 5) -> str:
+    """What clicking a Copy button put on the clipboard; writing to it is asynchronous, so wait (bounded) for it."""
+    page.evaluate("navigator.clipboard.writeText('')")
+    button.click()
+    deadline = time.monotonic() + within_seconds
+    while (text := page.evaluate("navigator.clipboard.readText()")) == "" and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    return text
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -33,10 +45,9 @@ def test_copy_store_key_material_workflow(flow, open_page, developer, applicatio
         with flow.step("Copy key/secret safely."):
             with page.expect_response(lambda r: r.request.method == "POST" and "/rotate" in r.url) as rotated:
                 keys.action(app.client_id, "Rotate secret").click()
-            dialog.copy_client_id.click()
-            copied_client_id = page.evaluate("navigator.clipboard.readText()")
-            dialog.copy_secret.click()
-            copied_secret = page.evaluate("navigator.clipboard.readText()")
+            page.wait_for_load_state("load")  # the dialog's copy buttons work once its script has run
+            copied_client_id = copied_by(page, dialog.copy_client_id)
+            copied_secret = copied_by(page, dialog.copy_secret)
             shown_secret = dialog.secret.inner_text().strip()
             flow.capture("Secret dialog after copying (secret masked)")
 
