@@ -155,6 +155,7 @@ def test_target_check_says_what_is_wrong_and_exits_4(tmp_path: Path):
     assert f"{bad}:" in refused.stderr and "flows.DPF-16.profile" in refused.stderr
 
 
+@pytest.mark.browser
 def test_run_with_a_target_honours_profiles_and_fails_on_an_unused_deviation(tmp_path: Path):
     from reference_portal import Config, Portal
     from reference_portal.serve import serve_in_background
