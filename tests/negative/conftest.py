@@ -121,7 +121,7 @@ class PlaybookRunner:
         except BrokenPipeError:
             return self._died(log)
         if not select.select([process.stdout], [], [], timeout)[0]:
-            self.stop()
+            self.stop(wait=0)  # a session that hangs takes its runner with it; the next run starts a fresh one
             raise subprocess.TimeoutExpired([str(RUNNER_SCRIPT), *args], timeout, output=_read(log))
         answer = process.stdout.readline()
         if not answer:
@@ -133,17 +133,19 @@ class PlaybookRunner:
         self.stop()
         return None, _read(log) + f"\nthe playbook runner died; its standard error:\n{stderr[-3000:]}"
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 30) -> None:
+        """End of input: the runner closes its browser and exits; after `wait` seconds it and its children are
+        killed."""
         process, self._process = self._process, None
         if process is None:
             return
         if process.stdin is not None:
             try:
-                process.stdin.close()  # end of input: the runner closes its browser and exits
+                process.stdin.close()
             except BrokenPipeError:
                 pass
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
