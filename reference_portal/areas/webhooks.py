@@ -39,7 +39,8 @@ from . import webhook_urls
 
 log = logging.getLogger("reference_portal.webhooks")
 
-EVENT_TYPES = ("payment.succeeded", "payment.failed", "credential.rotated", "credential.revoked", "webhook.test")
+EVENT_TYPES = ("payment.succeeded", "payment.failed", "credential.rotated", "credential.revoked", "webhook.test",
+               "usage.alert")
 # Seconds before each attempt: the first at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
 RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 DISABLE_AFTER_SECONDS = 5 * 86400
