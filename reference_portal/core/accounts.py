@@ -59,3 +59,5 @@ class Session:
     pending_user_id: int | None = None
     issued_id: str | None = None  # the raw id, only on the request that created the session
     stored: bool = True  # False for an anonymous visitor's session, which has no row
+    public_id: str | None = None  # names the session on the sessions page; never the cookie or its hash
+    authenticated_at: float | None = None  # when the password was last proven in this session

@@ -47,17 +47,33 @@ class SessionStore:
             with self.db.transaction() as conn:
                 conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
         user = get_user(self.db, row["user_id"]) if row["user_id"] is not None else None
-        return Session(id_hash, row["csrf_token"], row["created_at"], user, row["pending_user_id"])
+        return Session(
+            id_hash,
+            row["csrf_token"],
+            row["created_at"],
+            user,
+            row["pending_user_id"],
+            public_id=row["public_id"],
+            authenticated_at=row["authenticated_at"] or row["created_at"],
+        )
 
     def start(self, request: Request, *, user_id: int | None = None, pending_user_id: int | None = None) -> Session:
         """A new session with a new id: called for anonymous visitors and again at every sign-in step."""
         raw_id = new_token()
         now = self.config.clock()
-        session = Session(token_hash(raw_id), new_token(), now, pending_user_id=pending_user_id, issued_id=raw_id)
+        session = Session(
+            token_hash(raw_id),
+            new_token(),
+            now,
+            pending_user_id=pending_user_id,
+            issued_id=raw_id,
+            public_id=new_token(nbytes=12),
+            authenticated_at=now,
+        )
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO sessions (id_hash, user_id, pending_user_id, csrf_token, created_at, last_seen_at,"
-                " client_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " client_address, user_agent, public_id, authenticated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     session.id_hash,
                     user_id,
@@ -67,6 +83,8 @@ class SessionStore:
                     now,
                     request.remote_addr[:64],
                     request.header("User-Agent")[:300],
+                    session.public_id,
+                    now,
                 ),
             )
             conn.execute(
