@@ -14,6 +14,7 @@ holds; only then can it fire again.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ MAX_NAME = 80
 MAX_SERVER_ERRORS = 1_000_000_000
 EVALUATE_EVERY_SECONDS = 1.0
 EVENT_TYPE = "usage.alert"
+
+log = logging.getLogger("reference_portal.alerts")
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,14 @@ def after_call(db: Database, application_id: int | None, now: float) -> list[Fir
     """Called once an API call is logged: evaluate its organisation's rules, if it has any and is due."""
     if application_id is None:
         return []
+    try:
+        return _after_call(db, application_id, now)
+    except Exception:  # the call itself succeeded and is logged: an evaluation that fails must not change its answer
+        log.exception("usage alert evaluation failed after a call of application %s", application_id)
+        return []
+
+
+def _after_call(db: Database, application_id: int, now: float) -> list[Firing]:
     row = db.one("SELECT a.organisation_id FROM applications a WHERE a.id = ?"
                  " AND EXISTS (SELECT 1 FROM usage_alert_rules r WHERE r.organisation_id = a.organisation_id)",
                  (application_id,))

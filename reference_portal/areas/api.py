@@ -11,6 +11,7 @@ from typing import Callable
 
 from ..core.http import HTTPError, Request, Response, json_response
 from ..core.security import token_hash
+from . import alerts
 from .credentials import token_is_live
 
 REALM = "developer-portal"
@@ -92,6 +93,8 @@ def run_call(request: Request, work: Work, *, scope: str | None = None) -> Respo
         )
         if record.application_id is not None and response.status < 400:
             conn.execute("UPDATE applications SET last_used_at = ? WHERE id = ?", (now, record.application_id))
+    if alerts.after_call(app.db, record.application_id, now):
+        app.deliveries.notify()
     response.set_header("X-Request-Id", request_id)
     response.set_header("Cache-Control", "no-store")
     return response

@@ -1,5 +1,7 @@
-"""API usage, computed in SQL from the usage log the API writes with every call: cards with trends, a time series,
-error-heavy periods with their request log, top failing routes (linked to the FAQ) and a CSV export."""
+"""API usage, computed in SQL from the usage log the API writes with every call (through its hourly rollups, see
+usage_stats): cards with trends, a time series, error-heavy periods with their request log, top failing routes
+(linked to the FAQ), alert rules that fire, and a CSV export. The period is a preset window or a custom from/to
+range, kept in the URL with the other filters."""
 
 from __future__ import annotations
 
@@ -7,18 +9,25 @@ import csv
 import io
 import math
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
 from ..core.errors import BadRequest
 from ..core.handlers import organisation_of
 from ..core.http import Request, Response, iso_time
+from . import alerts, usage_stats
+from .usage_stats import STATUS_CLASSES, Counts, Scope, counts, recent_calls
 
 # window name -> (length in seconds, bucket size in seconds)
 WINDOWS = {"1h": (3600, 300), "24h": (86400, 3600), "7d": (7 * 86400, 6 * 3600), "30d": (30 * 86400, 86400)}
 WINDOW_LABELS = {"1h": "1 hour", "24h": "24 hours", "7d": "7 days", "30d": "30 days"}
 DEFAULT_WINDOW = "24h"
-STATUS_CLASSES = {"2xx": (200, 299), "3xx": (300, 399), "4xx": (400, 499), "5xx": (500, 599)}
+# A custom from/to range: (longest span in seconds, chart period in seconds), the first that fits.
+CUSTOM_BUCKETS = ((2 * 3600, 300), (12 * 3600, 1800), (4 * 86400, 3600), (25 * 86400, 6 * 3600),
+                  (120 * 86400, 86400), (float("inf"), 7 * 86400))
+MAX_RANGE_DAYS = 400
+RANGE_FORMAT = "Give the range as dates (YYYY-MM-DD) or times (YYYY-MM-DDTHH:MM), in UTC."
 ERROR_HEAVY_RATE = 0.10  # a bucket whose error rate is above this is listed as error-heavy
 LOG_LIMIT = 200
 CSV_LIMIT = 100_000
@@ -35,39 +44,107 @@ def error_code(route: str, status: int) -> str:
 @dataclass(frozen=True)
 class Filters:
     application_id: int | None
-    window: str
+    window: str  # a key of WINDOWS, or "custom" for a from/to range
     status_class: str
     bucket: int | None
     now: float
+    start: float  # the calls counted are those in [start, end)
+    end: float
+    bucket_size: int
+    origin: int  # where the chart's periods start: a multiple of bucket_size, at or before start
+    range_from: str = ""  # the custom range as the URL gave it
+    range_to: str = ""
 
     @property
-    def span(self) -> int:
-        return WINDOWS[self.window][0]
-
-    @property
-    def bucket_size(self) -> int:
-        return WINDOWS[self.window][1]
-
-    @property
-    def buckets(self) -> int:
-        return self.span // self.bucket_size
+    def span(self) -> float:
+        """The length of the period the trend compares against: the window, or the custom range."""
+        return WINDOWS[self.window][0] if self.window in WINDOWS else self.end - self.start
 
     @property
     def since(self) -> int:
-        """Start of the first bucket: buckets are aligned to multiples of their size, the last holds `now`."""
-        return (int(self.now) // self.bucket_size - self.buckets + 1) * self.bucket_size
+        return self.origin
+
+    @property
+    def buckets(self) -> int:
+        return max(1, math.ceil((self.end - self.origin) / self.bucket_size))
+
+    @property
+    def previous(self) -> tuple[float, float]:
+        if self.window in WINDOWS:
+            return self.origin - self.span, self.origin
+        return self.start - self.span, self.start
+
+    @property
+    def label(self) -> str:
+        """How the page names the period: "the last 24 hours", or the custom range."""
+        if self.window in WINDOWS:
+            return "the last " + WINDOW_LABELS[self.window]
+        return f"{self.range_from.replace('T', ' ')} to {self.range_to.replace('T', ' ')} UTC"
+
+    @property
+    def previous_label(self) -> str:
+        return "the previous " + (WINDOW_LABELS[self.window] if self.window in WINDOWS else "period of the same length")
+
+    def scope(self, organisation_id: int) -> Scope:
+        return Scope(organisation_id, self.application_id, self.status_class)
 
     def query(self, **changes: Any) -> str:
-        values = {"application": self.application_id or "", "window": self.window, "status": self.status_class,
+        values = {"application": self.application_id or "", "window": self.window if self.window in WINDOWS else "",
+                  "from": self.range_from, "to": self.range_to, "status": self.status_class,
                   "bucket": self.bucket if self.bucket is not None else ""}
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
+def custom_bucket_size(span: float) -> int:
+    """Chart periods for a custom range: a few dozen bars at most."""
+    for longest, size in CUSTOM_BUCKETS:
+        if span <= longest:
+            return size
+    return CUSTOM_BUCKETS[-1][1]
+
+
+def parse_moment(raw: str, *, end: bool) -> float:
+    """A range end from the URL: YYYY-MM-DD (a whole day: the end of the range takes in that day) or
+    YYYY-MM-DDTHH:MM, in UTC."""
+    raw = raw.strip()
+    if len(raw) > 19 or not raw.isascii():
+        raise BadRequest(RANGE_FORMAT)
+    for pattern in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+        try:
+            moment = datetime.strptime(raw, pattern).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+        if pattern == "%Y-%m-%d" and end:
+            moment += timedelta(days=1)
+        return moment.timestamp()
+    raise BadRequest(RANGE_FORMAT)
+
+
 def read_filters(request: Request, organisation_id: int) -> Filters:
+    now = request.app.config.clock()
+    raw_from, raw_to = request.arg("from").strip(), request.arg("to").strip()
     window = request.arg("window", DEFAULT_WINDOW) or DEFAULT_WINDOW
-    if window not in WINDOWS:
-        raise BadRequest(f"Unknown time window: choose one of {', '.join(WINDOWS)}.")
+    if raw_from or raw_to:
+        if not (raw_from and raw_to):
+            raise BadRequest("A custom range needs both a start (from) and an end (to).")
+        start, end = parse_moment(raw_from, end=False), parse_moment(raw_to, end=True)
+        if start >= end:
+            raise BadRequest("The start of the range must be before its end.")
+        if end - start > MAX_RANGE_DAYS * 86400:
+            raise BadRequest(f"A custom range may cover at most {MAX_RANGE_DAYS} days.")
+        if start > now:
+            raise BadRequest("The range starts in the future: there are no calls to show yet.")
+        window = "custom"
+        bucket_size = custom_bucket_size(end - start)
+        origin = int(start) // bucket_size * bucket_size
+    else:
+        if window not in WINDOWS:
+            raise BadRequest(f"Unknown time window: choose one of {', '.join(WINDOWS)}, or a custom range.")
+        span, bucket_size = WINDOWS[window]
+        # Periods are aligned to multiples of their size; the last holds now, and calls made this instant count.
+        origin = (int(now) // bucket_size - span // bucket_size + 1) * bucket_size
+        start, end = origin, now + 0.001
     status_class = request.arg("status")
     if status_class and status_class not in STATUS_CLASSES:
         raise BadRequest(f"Unknown status class: choose one of {', '.join(STATUS_CLASSES)}.")
@@ -81,42 +158,16 @@ def read_filters(request: Request, organisation_id: int) -> Filters:
         if row is None:
             raise BadRequest("The application filter must be one of your applications.")
         application_id = int(raw)
-    filters = Filters(application_id, window, status_class, None, request.app.config.clock())
+    bucket = None
     raw = request.arg("bucket")
     if raw:
         if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
             raise BadRequest("Unknown period: pick one from the chart.")
         bucket = int(raw)
-        if bucket % filters.bucket_size or not filters.since <= bucket <= filters.now:
+        if bucket % bucket_size or not origin <= bucket < end:
             raise BadRequest("That period is not in the chosen time window.")
-        filters = Filters(application_id, window, status_class, bucket, filters.now)
-    return filters
-
-
-def _where(organisation_id: int, filters: Filters, start: float, end: float) -> tuple[str, list[Any]]:
-    sql = " FROM api_calls c JOIN applications a ON a.id = c.application_id WHERE a.organisation_id = ?" \
-          " AND c.called_at >= ? AND c.called_at < ?"
-    params: list[Any] = [organisation_id, start, end]
-    if filters.application_id is not None:
-        sql += " AND c.application_id = ?"
-        params.append(filters.application_id)
-    if filters.status_class:
-        sql += " AND c.status BETWEEN ? AND ?"
-        params.extend(STATUS_CLASSES[filters.status_class])
-    return sql, params
-
-
-def _totals(request: Request, organisation_id: int, filters: Filters, start: float, end: float) -> dict[str, Any]:
-    where, params = _where(organisation_id, filters, start, end)
-    row = request.app.db.one(f"SELECT COUNT(*) AS calls, COALESCE(SUM(c.status >= 400), 0) AS errors{where}", params)
-    calls, errors = int(row["calls"]), int(row["errors"])
-    p95 = None
-    if calls:
-        rank = math.ceil(0.95 * calls)  # nearest-rank percentile
-        p95 = request.app.db.one(
-            f"SELECT c.latency_ms{where} ORDER BY c.latency_ms LIMIT 1 OFFSET ?", (*params, rank - 1)
-        )["latency_ms"]
-    return {"calls": calls, "errors": errors, "error_rate": (errors / calls * 100) if calls else 0.0, "p95": p95}
+    return Filters(application_id, window, status_class, bucket, now, start, end, bucket_size, origin,
+                   raw_from if window == "custom" else "", raw_to if window == "custom" else "")
 
 
 def trend(current: float | None, previous: float | None) -> dict[str, Any]:
@@ -130,10 +181,12 @@ def trend(current: float | None, previous: float | None) -> dict[str, Any]:
     return {"direction": direction, "percent": (current - previous) / previous * 100}
 
 
-def summary(request: Request, organisation_id: int, filters: Filters) -> dict[str, Any]:
-    end = filters.now + 0.001  # calls made this instant count
-    current = _totals(request, organisation_id, filters, filters.since, end)
-    previous = _totals(request, organisation_id, filters, filters.since - filters.span, filters.since)
+def _totals(found: Counts) -> dict[str, Any]:
+    return {"calls": found.calls, "errors": found.errors, "error_rate": found.error_rate, "p95": found.p95}
+
+
+def summary(current_counts: Counts, previous_counts: Counts) -> dict[str, Any]:
+    current, previous = _totals(current_counts), _totals(previous_counts)
     cards = [
         ("requests", "Requests", current["calls"], previous["calls"], "{:,}"),
         ("errors", "Errors", current["errors"], previous["errors"], "{:,}"),
@@ -152,19 +205,11 @@ def summary(request: Request, organisation_id: int, filters: Filters) -> dict[st
     }
 
 
-def series(request: Request, organisation_id: int, filters: Filters) -> list[dict[str, Any]]:
-    where, params = _where(organisation_id, filters, filters.since, filters.now + 0.001)
-    rows = request.app.db.query(
-        f"SELECT CAST((c.called_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS calls,"
-        f" COALESCE(SUM(c.status >= 400), 0) AS errors{where} GROUP BY b",
-        (filters.since, filters.bucket_size, *params),
-    )
-    found = {int(r["b"]): r for r in rows}
+def series(filters: Filters, found: Counts) -> list[dict[str, Any]]:
     out = []
     for b in range(filters.buckets):
-        calls = int(found[b]["calls"]) if b in found else 0
-        errors = int(found[b]["errors"]) if b in found else 0
-        out.append({"start": filters.since + b * filters.bucket_size, "calls": calls, "errors": errors,
+        calls, errors = found.buckets.get(b, (0, 0))
+        out.append({"start": filters.origin + b * filters.bucket_size, "calls": calls, "errors": errors,
                     "rate": errors / calls * 100 if calls else 0.0,
                     "heavy": calls > 0 and errors / calls > ERROR_HEAVY_RATE})
     return out
@@ -185,40 +230,37 @@ def chart(points: list[dict[str, Any]], width: int = 720, height: int = 200) -> 
 
 
 def log_rows(request: Request, organisation_id: int, filters: Filters, limit: int) -> list[Any]:
+    start, end = filters.start, filters.end
     if filters.bucket is not None:
-        start, end = filters.bucket, filters.bucket + filters.bucket_size
-    else:
-        start, end = filters.since, filters.now + 0.001
-    where, params = _where(organisation_id, filters, start, end)
-    return request.app.db.query(
-        f"SELECT c.*, a.name AS application_name{where} ORDER BY c.called_at DESC, c.id DESC LIMIT ?", (*params, limit)
-    )
+        start, end = max(filters.bucket, start), min(filters.bucket + filters.bucket_size, end)
+    return recent_calls(request.app.db.connection(), filters.scope(organisation_id), start, end, limit)
 
 
 def failing_routes(request: Request, organisation_id: int, filters: Filters) -> list[dict[str, Any]]:
-    where, params = _where(organisation_id, filters, filters.since, filters.now + 0.001)
-    rows = request.app.db.query(
-        f"SELECT c.method, c.route, c.status, COUNT(*) AS calls{where} AND c.status >= 400"
-        " GROUP BY c.method, c.route, c.status ORDER BY calls DESC, c.route LIMIT 10",
-        params,
-    )
-    return [{"method": r["method"], "route": r["route"], "status": r["status"], "calls": r["calls"],
-             "code": error_code(r["route"], r["status"])} for r in rows]
+    rows = usage_stats.failing_routes(request.app.db.connection(), filters.scope(organisation_id), filters.start,
+                                      filters.end)
+    return [{**row, "code": error_code(row["route"], row["status"])} for row in rows]
 
 
 def index(request: Request) -> Response:
     organisation_id = organisation_of(request)
     filters = read_filters(request, organisation_id)
-    points = series(request, organisation_id, filters)
+    conn, scope = request.app.db.connection(), filters.scope(organisation_id)
+    current = counts(conn, scope, filters.start, filters.end, origin=filters.origin, bucket_size=filters.bucket_size)
+    previous = counts(conn, scope, *filters.previous)
+    points = series(filters, current)
     applications = request.app.db.query(
         "SELECT id, name FROM applications WHERE organisation_id = ? ORDER BY name", (organisation_id,)
     )
+    alerts.evaluate(request.app.db, organisation_id, filters.now)
     return request.app.render(
-        request, "usage/index.html", filters=filters, summary=summary(request, organisation_id, filters),
+        request, "usage/index.html", filters=filters, summary=summary(current, previous),
         points=points, chart=chart(points), heavy=[p for p in points if p["heavy"]],
         calls=log_rows(request, organisation_id, filters, LOG_LIMIT),
         failing=failing_routes(request, organisation_id, filters), applications=applications,
         windows=WINDOW_LABELS, status_classes=list(STATUS_CLASSES), threshold=ERROR_HEAVY_RATE * 100,
+        firing=alerts.firing_for(conn, organisation_id, filters.now),
+        rule_count=len(alerts.rules_for(conn, organisation_id)),
     )
 
 
