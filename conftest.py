@@ -2,6 +2,7 @@
 pytest_plugins = [
     "fixtures.personas",
     "fixtures.target",
+    "fixtures.leak_check",
     "fixtures.evidence",
     "fixtures.signin",
     "fixtures.vault",
@@ -10,4 +11,5 @@ pytest_plugins = [
     "fixtures.flow",
     "fixtures.browser",
     "fixtures.selection",
+    "fixtures.preflight",
 ]

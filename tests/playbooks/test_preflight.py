@@ -1,0 +1,207 @@
+"""Preflight and fail-fast: a bad target is one clear line and exit 3 within seconds; a refused sign-in is tried once."""
+
+from __future__ import annotations
+
+import datetime
+import http.server
+import socket
+import ssl
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from playwright.sync_api import Error as PlaywrightError
+
+from fixtures.personas import personas_from_env
+from fixtures.preflight import PreflightFailed, is_connection_failure, needed_personas, run_preflight
+from fixtures.redaction import SecretRegistry
+from fixtures.signin import SignedInSessions, SignInError
+from fixtures.target import Target
+from playbooks.harness.cli import EXIT_PREFLIGHT, main
+from reference_portal import Config, Portal
+from reference_portal.serve import serve_in_background
+
+BAD_TARGET_SECONDS = 15
+
+
+class Wrapped:
+    """The reference portal behind a WSGI callable that watches or changes its answers."""
+
+    def __init__(self, portal: Portal, handle: Callable[[dict, Callable], object]):
+        self.portal, self.handle = portal, handle
+        self.config, self.deliveries, self.db = portal.config, portal.deliveries, portal.db
+
+    def __call__(self, environ: dict, start_response: Callable) -> object:
+        return self.handle(environ, start_response)
+
+
+def run_against(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *ids: str) -> tuple[int, float]:
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path / "reports"))
+    started = time.monotonic()
+    code = main(["run", *(ids or ("DPF-03", "DPF-04")), "--base-url", url, "--no-report"])
+    return code, time.monotonic() - started
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    yield server.getsockname()[1]
+    server.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+@pytest.fixture
+def static_server(tmp_path: Path) -> Iterator[str]:
+    """`python -m http.server`: answers, but is no portal."""
+    folder = tmp_path / "static"
+    folder.mkdir()
+    (folder / "index.html").write_text("<h1>hello</h1>")
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(folder), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def counting_portal(tmp_path: Path) -> Iterator[tuple[str, Callable[[], int]]]:
+    """The reference portal, counting the sign-in attempts (POST /login) that reach it."""
+    portal = Portal(Config(database=str(tmp_path / "portal.sqlite3")))
+    attempts: list[str] = []
+
+    def counted(environ: dict, start_response: Callable) -> object:
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/login":
+            attempts.append(environ["PATH_INFO"])
+        return portal(environ, start_response)
+
+    running = serve_in_background(Wrapped(portal, counted))  # type: ignore[arg-type]
+    yield running.url, lambda: len(attempts)
+    running.stop()
+
+
+def test_a_port_that_never_answers_is_one_line_and_exit_3(silent_port, tmp_path, monkeypatch, capsys):
+    code, seconds = run_against(f"http://127.0.0.1:{silent_port}", tmp_path, monkeypatch)
+    err = capsys.readouterr().err
+    assert code == EXIT_PREFLIGHT and seconds < BAD_TARGET_SECONDS
+    assert f"http://127.0.0.1:{silent_port}/healthz accepted the connection but did not answer" in err
+    assert err.count("preflight failed") == 1
+
+
+def test_a_closed_port_is_one_line_naming_the_url(closed_port, tmp_path, monkeypatch, capsys):
+    code, seconds = run_against(f"http://127.0.0.1:{closed_port}", tmp_path, monkeypatch)
+    out, err = capsys.readouterr()
+    assert code == EXIT_PREFLIGHT and seconds < BAD_TARGET_SECONDS
+    assert f"cannot reach http://127.0.0.1:{closed_port}/healthz" in err
+    assert "DPF-03  not run" in out and "DPF-04  not run" in out and "0 of 2 flow(s) run" in out
+
+
+def test_a_static_file_server_is_named_as_missing_the_contracts_routes(static_server, tmp_path, monkeypatch, capsys):
+    code, seconds = run_against(static_server, tmp_path, monkeypatch)
+    err = capsys.readouterr().err
+    assert code == EXIT_PREFLIGHT and seconds < BAD_TARGET_SECONDS
+    assert f"{static_server}/healthz answered HTTP 404" in err and "contract route missing" in err
+
+
+def test_a_missing_openapi_description_is_named(tmp_path):
+    portal = Portal(Config(database=str(tmp_path / "portal.sqlite3")))
+
+    def no_openapi(environ: dict, start_response: Callable) -> object:
+        if environ["PATH_INFO"] == "/openapi.json":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"no"]
+        return portal(environ, start_response)
+
+    running = serve_in_background(Wrapped(portal, no_openapi))  # type: ignore[arg-type]
+    try:
+        with pytest.raises(PreflightFailed, match=r"/openapi.json answered HTTP 404"):
+            run_preflight(running.url, [])
+    finally:
+        running.stop()
+
+
+def test_a_wrong_password_is_tried_exactly_once_and_names_its_variable(counting_portal, tmp_path, monkeypatch, capsys):
+    url, attempts = counting_portal
+    monkeypatch.setenv("DPF_DEVELOPER_PASSWORD", "not-the-password")
+    code, seconds = run_against(url, tmp_path, monkeypatch, "DPF-03", "DPF-04", "DPF-06", "DPF-09")
+    err = capsys.readouterr().err
+    assert code == EXIT_PREFLIGHT and seconds < BAD_TARGET_SECONDS
+    assert attempts() == 1
+    assert "sign-in refused" in err and "DPF_DEVELOPER_PASSWORD" in err and "not-the-password" not in err
+
+
+def test_a_refused_sign_in_is_never_tried_again_by_the_run(counting_portal):
+    url, attempts = counting_portal
+    persona = personas_from_env()["developer"]
+    wrong = type(persona)(persona.key, persona.email, "not-the-password")
+    sessions = SignedInSessions(Target(url, embedded=False), SecretRegistry())
+    for _ in range(3):
+        with pytest.raises(SignInError):
+            sessions.client_for(wrong)
+    assert attempts() == 1
+
+
+def test_a_self_signed_certificate_is_named(tmp_path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now)
+                   .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(PreflightFailed, match=r"TLS failed .*--ca-file"):
+            run_preflight(f"https://127.0.0.1:{server.server_address[1]}", [])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_only_the_personas_the_selection_names_sign_in():
+    personas = personas_from_env()
+    keys = [p.key for p in needed_personas(["DPF-04"], personas)]
+    assert "developer" in keys and "operator" not in keys
+
+
+def test_connection_failures_are_recognised_through_their_causes():
+    try:
+        try:
+            raise httpx.ConnectError("refused")
+        except httpx.ConnectError as error:
+            raise AssertionError("set-up failed") from error
+    except AssertionError as wrapped:
+        assert is_connection_failure(wrapped)
+    assert is_connection_failure(PlaywrightError("Page.goto: net::ERR_CONNECTION_REFUSED at http://x/"))
+    assert not is_connection_failure(AssertionError("expected 'active', actual 'disabled'"))
