@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..core.handlers import owned_row, secret_page, signed_in_user
+from ..core.audit import record_event
+from ..core.handlers import owned_row, requires_recent_sign_in, secret_page, signed_in_user
 from ..core.http import BadRequest, Forbidden, Request, Response, redirect
 from . import credentials, webhooks
 
@@ -62,6 +63,7 @@ def set_policy(request: Request) -> Response:
     return redirect("/app/keys")
 
 
+@requires_recent_sign_in
 def rotate(request: Request, credential_id: int) -> Response:
     row = find_credential(request, credential_id)
     if row["state"] != "active":
@@ -74,11 +76,16 @@ def rotate(request: Request, credential_id: int) -> Response:
         now = app.config.clock()
         secret = credentials.rotate(conn, credential_id, row["environment"], grace, now)
         webhooks.publish(conn, row["organisation_id"], "credential.rotated", _event_data(row, grace), now)
+        record_event(conn, user_id=signed_in_user(request).id, kind="api_secret_rotated", request=request,
+                     detail=f"{row['application_name']} ({row['client_id']})")
     app.deliveries.notify()
     return secret_page(
         request, "apps/secret.html", title="Client secret rotated", application_name=row["application_name"], client_id=row["client_id"],
         secret=secret,
     )
+
+
+STATE_EVENTS = {"revoked": "api_key_revoked", "deactivated": "api_key_deactivated", "active": "api_key_reactivated"}
 
 
 def _change_state(request: Request, credential_id: int, allowed_from: tuple[str, ...], state: str) -> Response:
@@ -87,6 +94,8 @@ def _change_state(request: Request, credential_id: int, allowed_from: tuple[str,
         raise BadRequest(f"A {row['state']} credential cannot be made {state}.")
     with request.app.db.transaction() as conn:
         credentials.set_state(conn, credential_id, state)
+        record_event(conn, user_id=signed_in_user(request).id, kind=STATE_EVENTS[state], request=request,
+                     detail=f"{row['application_name']} ({row['client_id']})")
         if state == "revoked":
             webhooks.publish(conn, row["organisation_id"], "credential.revoked", _event_data(row), request.app.config.clock())
     request.app.deliveries.notify()
@@ -101,10 +110,12 @@ def reactivate(request: Request, credential_id: int) -> Response:
     return _change_state(request, credential_id, ("deactivated",), "active")
 
 
+@requires_recent_sign_in
 def confirm_revoke(request: Request, credential_id: int) -> Response:
     return request.app.render(request, "keys/confirm_revoke.html", credential=find_credential(request, credential_id))
 
 
+@requires_recent_sign_in
 def revoke(request: Request, credential_id: int) -> Response:
     if request.field("confirm") != "revoke":
         raise BadRequest("Revoking is permanent and needs confirming.")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..core.handlers import organisation_of, owned_row, secret_page
+from ..core.audit import record_event
+from ..core.handlers import organisation_of, owned_row, requires_recent_sign_in, secret_page, signed_in_user
 from ..core.http import BadRequest, NotFound, Request, Response, redirect
 from . import webhook_urls, webhooks
 
@@ -83,6 +84,7 @@ def toggle(request: Request, endpoint_id: int) -> Response:
     return redirect("/app/webhooks")
 
 
+@requires_recent_sign_in
 def rotate(request: Request, endpoint_id: int) -> Response:
     row = _find(request, endpoint_id)
     app = request.app
@@ -94,6 +96,8 @@ def rotate(request: Request, endpoint_id: int) -> Response:
             " secret_encrypted = ? WHERE id = ?",
             (now + webhooks.SECRET_OVERLAP_SECONDS, webhooks.encrypt_secret(app.secret_key, secret), endpoint_id),
         )
+        record_event(conn, user_id=signed_in_user(request).id, kind="webhook_secret_rotated", request=request,
+                     detail=row["url"])
     return secret_page(request, "webhooks/secret.html", title="Signing secret rotated", url=row["url"], secret=secret)
 
 

@@ -37,6 +37,8 @@ class Config:
     demo_passwords: DemoPasswords = field(default_factory=DemoPasswords, repr=False)
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 60 * 60
+    # Sensitive actions (revealing or rotating a secret, revoking, 2FA changes) need the password proven this recently.
+    recent_sign_in_seconds: int = 15 * 60
     max_body_bytes: int = 1024 * 1024
     # How many reverse proxies stand in front and append to X-Forwarded-For; 0 trusts no forwarded header.
     trusted_proxies: int = 0
@@ -62,6 +64,7 @@ class Config:
             "http_workers": int(env.get("DPF_PORTAL_HTTP_WORKERS", "32")),
             "demo_passwords": DemoPasswords.from_env(),
             "webhook_retry_scale": float(env.get("DPF_PORTAL_WEBHOOK_RETRY_SCALE", "1")),
+            "recent_sign_in_seconds": int(env.get("DPF_PORTAL_RECENT_SIGN_IN_SECONDS", str(15 * 60))),
         }
         if env.get("DPF_PORTAL_SECRET_KEY"):
             values["secret_key"] = bytes.fromhex(env["DPF_PORTAL_SECRET_KEY"])

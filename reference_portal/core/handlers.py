@@ -1,13 +1,17 @@
 """What every area's handlers need: who is signed in and their organisation, a row the organisation owns (or a
-404), and the page that shows a secret once."""
+404), the page that shows a secret once, and a recent sign-in for sensitive actions."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import quote, urlsplit
 
 from .accounts import User
-from .http import NotFound, Request, Response
+from .http import NotFound, Request, Response, redirect
+
+REAUTH_PATH = "/reauth"
 
 
 def signed_in_user(request: Request) -> User:
@@ -40,3 +44,40 @@ def secret_page(request: Request, template: str, **context: Any) -> Response:
     response = request.app.render(request, template, **context)
     response.set_header("Cache-Control", "no-store")
     return response
+
+
+def is_recently_signed_in(request: Request) -> bool:
+    """Whether the password (and code) were proven in this session within config.recent_sign_in_seconds."""
+    session = request.session
+    if session is None or session.user is None:
+        return False
+    proven_at = session.authenticated_at or session.created_at
+    return request.app.config.clock() - proven_at <= request.app.config.recent_sign_in_seconds
+
+
+def _return_path(request: Request) -> str:
+    """Where to come back after confirming: this page for a GET, the page the form was on for a POST."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path
+    referer = urlsplit(request.header("Referer"))
+    if referer.path and f"{referer.scheme}://{referer.netloc}" == request.base_url:
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/app"
+
+
+def reauth_location(request: Request) -> str:
+    return f"{REAUTH_PATH}?next={quote(_return_path(request), safe='/')}"
+
+
+def requires_recent_sign_in(handler: Callable[..., Response]) -> Callable[..., Response]:
+    """For sensitive actions (revealing or rotating a secret, revoking, 2FA changes): a session whose password was
+    proven longer ago than the configured window is sent to confirm it first, and nothing is done. A refused POST
+    is not replayed: the person comes back to the page and does it again."""
+
+    @functools.wraps(handler)
+    def checked(request: Request, **params: Any) -> Response:
+        if not is_recently_signed_in(request):
+            return redirect(reauth_location(request))
+        return handler(request, **params)
+
+    return checked
