@@ -14,6 +14,7 @@ from .areas import (
     products_api,
     public,
     sandbox,
+    two_factor,
     usage,
     webhooks_ui,
 )
@@ -76,14 +77,12 @@ ROUTES = [
     Rule("POST", "/app/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver", webhooks_ui.redeliver, D),
     Rule("GET", "/app/webhooks/<int:endpoint_id>/delete", webhooks_ui.confirm_delete, D),
     Rule("POST", "/app/webhooks/<int:endpoint_id>/delete", webhooks_ui.delete, D),
-    Rule(
-        "GET",
-        "/app/security/2fa",
-        dashboard.empty_area(
-            "Two-factor authentication", "Two-factor set-up is not available yet.", "Protect your account."
-        ),
-        D,
-    ),
+    # Account security: two-factor authentication
+    Rule("GET", "/app/security/2fa", two_factor.page, D),
+    Rule("GET", "/account/security", two_factor.settings, D),
+    Rule("POST", "/account/security/2fa/enable", two_factor.enable, D),
+    Rule("POST", "/account/security/2fa/disable", two_factor.disable, D),
+    Rule("POST", "/account/security/recovery-codes", two_factor.regenerate, D),
     Rule("GET", "/admin", public.operator_home, Access.OPERATOR),
     # The public API
     Rule("POST", "/oauth/token", oauth.token, **API),

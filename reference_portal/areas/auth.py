@@ -6,13 +6,16 @@ from urllib.parse import quote
 
 from ..core.accounts import User, find_credentials, get_user
 from ..core.http import Request, Response, redirect
-from ..core.security import decrypt, verify_password
-from ..core.totp import matching_step
+from ..core.audit import record_event
+from ..core.second_factor import consume_code
+from ..core.security import verify_password
 
 MAX_EMAIL = 254
 MAX_PASSWORD = 1024
 SECOND_FACTOR_SECONDS = 5 * 60
 GENERIC_FAILURE = "Email or password is incorrect."
+MAX_CODE = 64
+MAX_WRONG_CODES = 5  # wrong codes at the second step before the pending sign-in ends
 
 
 def safe_next(target: str) -> str | None:
@@ -96,10 +99,14 @@ def second_factor_form(request: Request) -> Response:
 
 
 def second_factor(request: Request) -> Response:
+    """The code from an authenticator app (RFC 6238, one step of drift, each step good once) or a recovery code
+    (good once). Five wrong codes end the pending sign-in; the session id changes once the code is accepted."""
     app = request.app
     user_id = _pending_user_id(request)
     if user_id is None:
         return redirect("/login")
+    session = request.session
+    assert session is not None
     next_path = safe_next(request.field("next")) or ""
     keys = {f"totp:{user_id}": app.config.login_account_free_failures}
     wait = app.throttle.retry_after(keys)
@@ -109,22 +116,36 @@ def second_factor(request: Request) -> Response:
         response.set_header("Retry-After", str(wait))
         return response
 
-    row = app.db.one("SELECT totp_secret_encrypted, totp_last_step FROM users WHERE id = ?", (user_id,))
-    secret = decrypt(app.secret_key, row["totp_secret_encrypted"], purpose="totp")
-    step = matching_step(secret, request.field("code"), now=app.config.clock(), last_used_step=row["totp_last_step"])
-    accepted = False
-    if step is not None:
-        with app.db.transaction() as conn:
-            accepted = conn.execute(
-                "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", (step, user_id, step)
-            ).rowcount == 1
-    if not accepted:
+    code = request.field("code")[:MAX_CODE]
+    now = app.config.clock()
+    with app.db.transaction() as conn:
+        check = consume_code(conn, app.secret_key, user_id, code, now=now)
+        if check.accepted == "recovery":
+            record_event(conn, user_id=user_id, kind="recovery_code_used", request=request)
+        if check.accepted is None:
+            failures = conn.execute(
+                "UPDATE sessions SET second_factor_failures = second_factor_failures + 1 WHERE id_hash = ?"
+                " RETURNING second_factor_failures",
+                (session.id_hash,),
+            ).fetchone()
+            record_event(conn, user_id=user_id, kind="second_factor_failed", request=request)
+    if check.accepted is None:
         app.throttle.record_failure(keys)
-        message = "That code is not valid. Enter the current code from your authenticator app."
+        if failures is None or failures[0] >= MAX_WRONG_CODES:
+            app.sessions.end(session)
+            request.session = None
+            record_event(app.db, user_id=user_id, kind="second_factor_abandoned", request=request)
+            app.sessions.ensure(request)
+            message = "Too many wrong codes: this sign-in has ended. Sign in again with your password."
+            return _login_failed(request, message, 401, "", next_path)
+        message = (
+            "Enter the 6-digit code from your authenticator app, or one of your recovery codes."
+            if check.malformed
+            else "That code is not valid. Enter the current code from your authenticator app, or an unused recovery code."
+        )
         return app.render(request, "auth/second_factor.html", status=401, next_path=next_path, error=message)
 
-    assert request.session is not None
-    app.sessions.end(request.session)
+    app.sessions.end(session)
     session = app.sessions.start(request, user_id=user_id)
     assert session.user is not None
     return redirect(next_path or landing_path(session.user))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from reference_portal.areas import auth as auth_area
+from reference_portal.core import second_factor
 from reference_portal.core.config import DEMO_TOTP_SECRET
 from reference_portal.core.totp import STEP_SECONDS, matching_step
 
@@ -136,8 +136,8 @@ def test_the_database_refuses_a_step_already_used_even_if_a_racing_check_passed(
     code = current_code(clock)
     assert auth.second_factor(first, code).status_code == 303
 
-    real = auth_area.matching_step  # the second request read totp_last_step before the first one wrote it
-    monkeypatch.setattr(auth_area, "matching_step", lambda *a, **kw: real(*a, **{**kw, "last_used_step": 0}))
+    real = second_factor.matching_step  # the second request read totp_last_step before the first one wrote it
+    monkeypatch.setattr(second_factor, "matching_step", lambda *a, **kw: real(*a, **{**kw, "last_used_step": 0}))
     assert auth.second_factor(second, code).status_code == 401
     assert second.get("/app").status_code == 303
 
@@ -177,13 +177,17 @@ def test_the_second_step_without_a_password_first_goes_back_to_sign_in(client, a
     assert (response.status_code, response.headers["location"]) == (303, "/login")
 
 
-def test_guessing_codes_is_throttled(client, auth, clock):
+def test_five_wrong_codes_end_the_pending_sign_in_and_guessing_is_throttled(client, auth, clock):
     auth.sign_in(client, *TWO_FACTOR)
     right = current_code(clock)
     wrong = next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in accepted_codes(clock))
-    for _ in range(5):
+    for _ in range(4):
         assert auth.second_factor(client, wrong).status_code == 401
-    blocked = auth.second_factor(client, right)
+    ended = auth.second_factor(client, wrong)
+    assert ended.status_code == 401 and "this sign-in has ended" in ended.text
+    assert client.get("/login/2fa").headers["location"] == "/login"  # the pending sign-in is gone
+    auth.sign_in(client, *TWO_FACTOR)
+    blocked = auth.second_factor(client, right)  # the account's code guessing is slowed down across sign-ins too
     assert blocked.status_code == 429
     assert "retry-after" in blocked.headers
 

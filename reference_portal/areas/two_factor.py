@@ -1,0 +1,187 @@
+"""Two-factor authentication: the security page (state, guidance) and account settings (set-up with a QR code,
+recovery codes shown once, turning it off and regenerating codes with the password and a current code)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pyotp
+import segno
+
+from ..core.accounts import User
+from ..core.audit import record_event
+from ..core.handlers import secret_page, signed_in_user
+from ..core.http import Request, Response, redirect
+from ..core.second_factor import (
+    confirm_pending_secret,
+    consume_code,
+    pending_secret,
+    recovery_codes_left,
+    replace_recovery_codes,
+    turn_off,
+)
+from ..core.security import verify_password
+
+ISSUER = "Developer Portal"
+RECENT_SIGN_IN_SECONDS = 15 * 60  # older than this, set-up asks for the password again
+MAX_FIELD = 1024
+AUTHENTICATOR_APPS = (
+    "Google Authenticator",
+    "Microsoft Authenticator",
+    "1Password",
+    "Authy",
+    "FreeOTP",
+    "Aegis (Android)",
+)
+WRONG_PASSWORD_OR_CODE = "The password or the code is not right. Nothing was changed."
+
+
+def _state(request: Request, user: User) -> dict[str, object]:
+    row = request.app.db.one(
+        "SELECT totp_enabled, COALESCE(totp_enabled_at, created_at) AS since FROM users WHERE id = ?", (user.id,)
+    )
+    enabled = bool(row["totp_enabled"]) if row else False
+    return {
+        "enabled": enabled,
+        "since": row["since"] if enabled and row else None,
+        "codes_left": recovery_codes_left(request.app.db, user.id) if enabled else 0,
+    }
+
+
+def page(request: Request) -> Response:
+    """GET /app/security/2fa: on or off, since when, recovery codes left, and how to set it up."""
+    user = signed_in_user(request)
+    return request.app.render(
+        request, "security/two_factor.html", apps=AUTHENTICATOR_APPS, **_state(request, user)
+    )
+
+
+def _needs_password(request: Request) -> bool:
+    session = request.session
+    assert session is not None
+    proven_at = getattr(session, "authenticated_at", None) or session.created_at
+    return request.app.config.clock() - proven_at > RECENT_SIGN_IN_SECONDS
+
+
+def _qr_svg(secret: str, email: str) -> str:
+    uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
+    return segno.make(uri, error="m").svg_inline(scale=4, svgclass="qr-code", lineclass=None)
+
+
+def _settings(request: Request, *, status: int = 200, errors: dict[str, str] | None = None) -> Response:
+    user = signed_in_user(request)
+    state = _state(request, user)
+    context: dict[str, object] = {"errors": errors or {}, **state}
+    if not state["enabled"]:
+        secret = pending_secret(request.app.db, request.app.secret_key, user.id)
+        context.update(secret=secret, qr_svg=_qr_svg(secret, user.email), needs_password=_needs_password(request))
+        response = secret_page(request, "account/security.html", **context)
+        response.status = status
+        return response
+    return request.app.render(request, "account/security.html", status=status, **context)
+
+
+def settings(request: Request) -> Response:
+    """GET /account/security."""
+    return _settings(request)
+
+
+def _password_refused(request: Request, user: User) -> Response | None:
+    """None when the password field holds the account's password; else the answer (429 while throttled)."""
+    app = request.app
+    keys = app.throttle.keys(user.email, request.remote_addr)
+    wait = app.throttle.retry_after(keys)
+    if wait:
+        response = _settings(request, status=429, errors={"password": f"Too many attempts. Try again in {wait} seconds."})
+        response.set_header("Retry-After", str(wait))
+        return response
+    password = request.field("password")[:MAX_FIELD]
+    stored = app.db.scalar("SELECT password_hash FROM users WHERE id = ?", (user.id,))
+    if password and verify_password(stored, password):
+        return None
+    app.throttle.record_failure(keys)
+    record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong password")
+    return _settings(request, status=401, errors={"password": WRONG_PASSWORD_OR_CODE})
+
+
+def _codes_page(request: Request, codes: list[str], title: str) -> Response:
+    text = "\n".join(codes) + "\n"
+    return secret_page(
+        request, "account/recovery_codes.html", title=title, codes=codes, download_href="data:text/plain;charset=utf-8," + quote(text)
+    )
+
+
+def enable(request: Request) -> Response:
+    """POST /account/security/2fa/enable, field `code`: a current code of the set-up secret turns 2FA on and shows
+    the recovery codes once."""
+    user = signed_in_user(request)
+    app = request.app
+    if user.totp_enabled:
+        return redirect("/account/security")
+    if _needs_password(request):
+        refused = _password_refused(request, user)
+        if refused is not None:
+            return refused
+    code = request.field("code")[:MAX_FIELD]
+    with app.db.transaction() as conn:
+        codes = confirm_pending_secret(conn, app.secret_key, user.id, code, now=app.config.clock())
+        if codes is not None:
+            record_event(conn, user_id=user.id, kind="two_factor_enabled", request=request)
+    if codes is None:
+        message = (
+            "That code does not match. Enter the 6-digit code your authenticator app shows now."
+            if code.strip()
+            else "Enter the 6-digit code your authenticator app shows."
+        )
+        record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="set-up code refused")
+        return _settings(request, status=422, errors={"code": message})
+    return _codes_page(request, codes, "Two-factor authentication is on")
+
+
+def _password_and_code(request: Request, user: User, change) -> Response:  # type: ignore[no-untyped-def]
+    """Run `change(conn)` inside the transaction that uses up the code, if the password and code are right."""
+    app = request.app
+    if not user.totp_enabled:
+        return redirect("/account/security")
+    refused = _password_refused(request, user)
+    if refused is not None:
+        return refused
+    code = request.field("code")[:MAX_FIELD]
+    with app.db.transaction() as conn:
+        check = consume_code(conn, app.secret_key, user.id, code, now=app.config.clock())
+        result = change(conn) if check.accepted else None
+    if check.accepted is None:
+        record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong code")
+        return _settings(request, status=401, errors={"code": WRONG_PASSWORD_OR_CODE})
+    return result
+
+
+def disable(request: Request) -> Response:
+    """POST /account/security/2fa/disable, fields `password` and `code`: 2FA off, every other session signed out."""
+    user = signed_in_user(request)
+    session = request.session
+    assert session is not None
+
+    def change(conn):  # type: ignore[no-untyped-def]
+        turn_off(conn, user.id)
+        conn.execute(
+            "DELETE FROM sessions WHERE (user_id = ? OR pending_user_id = ?) AND id_hash != ?",
+            (user.id, user.id, session.id_hash),
+        )
+        record_event(conn, user_id=user.id, kind="two_factor_disabled", request=request)
+        return redirect("/app/security/2fa")
+
+    return _password_and_code(request, user, change)
+
+
+def regenerate(request: Request) -> Response:
+    """POST /account/security/recovery-codes, fields `password` and `code`: new codes, shown once; old ones stop."""
+    user = signed_in_user(request)
+    app = request.app
+
+    def change(conn):  # type: ignore[no-untyped-def]
+        codes = replace_recovery_codes(conn, app.secret_key, user.id, app.config.clock())
+        record_event(conn, user_id=user.id, kind="recovery_codes_regenerated", request=request)
+        return _codes_page(request, codes, "New recovery codes")
+
+    return _password_and_code(request, user, change)
