@@ -13,20 +13,17 @@ It must not rely on how the collection is arranged: requests may sit in folders,
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness import curl
+from playbooks.harness import guide as testing_guide
 from playbooks.harness.api_calls import operations
 
 FLOW_ID = "DPF-15"
 POSTMAN_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
-STATUS = re.compile(r"^[1-5][0-9]{2}$")
 
 
 def postman_requests(items: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
@@ -58,12 +55,7 @@ def test_how_to_test_page(flow, open_page, developer, applications, vault, api, 
 
     with flow.step("Validate cURL/Postman instructions and token examples."):
         expect(commands.first).to_be_visible()
-        guide = []
-        for command in commands.all():
-            text = command.inner_text().strip()
-            expected = (command.get_attribute("data-expected-status") or "").strip()
-            assert STATUS.match(expected), f"the command {text.split()[:4]} states no expected status ({expected!r})"
-            guide.append((text, int(expected)))
+        guide = [(c.text, c.expected_status) for c in testing_guide.commands_on(page)]
         assert len(guide) >= 2, "the guide should show getting a token and calling an API"
         assert "/oauth/token" in guide[0][0] and app.client_id in guide[0][0], "the first command does not get a token"
         assert "$CLIENT_SECRET" in guide[0][0], "the secret should be a placeholder, not shown"
@@ -79,15 +71,6 @@ def test_how_to_test_page(flow, open_page, developer, applications, vault, api, 
             assert any(m == method and prefix in raw for m, raw in requests), f"Postman lacks {method} {path}"
 
     with flow.expected_result("onboarding instructions are executable."):
-        variables = {"CLIENT_SECRET": vault.get(app.secret_name)}
-        for number, (command, expected_status) in enumerate(guide, 1):
-            status, body = curl.run(command, variables, origin=target.base_url)
-            said = f"command {number} ({' '.join(command.split()[:4])}…)"
-            assert status == expected_status, f"{said} answered HTTP {status}; the guide says {expected_status}"
-            answer = json.loads(body) if body.strip() else {}
-            if 200 <= status < 300:
-                assert "error" not in answer, f"{said} answered HTTP {status} with the error {answer.get('error')}"
-            if number == 1:
-                assert "access_token" in answer, f"{said}, the token command, answered no access_token"
-                vault.put(f"{app.client_id}.access_token", answer["access_token"])
-                variables["ACCESS_TOKEN"] = vault.get(f"{app.client_id}.access_token")
+        commands = [testing_guide.GuideCommand(text, status) for text, status in guide]
+        testing_guide.run_in_order(commands, vault, client_id=app.client_id, client_secret_name=app.secret_name,
+                                   origin=target.base_url)

@@ -1,7 +1,119 @@
-"""DPF-31 First integration chain (/app/apps -> /app/keys -> /app/products -> /app/how-to-test): not executable yet (no issue yet).
+"""DPF-31 First integration chain (/app/apps -> /app/keys -> /app/products -> /app/how-to-test): a new application,
+its secret rotated and kept in the vault, the product the testing guide's call needs subscribed, and the first
+authenticated call made exactly as the guide says, proven by its effect.
 
-`dpf list` shows it as pending and `dpf run DPF-31` reports it as not run, never as passed.
+The flow runs as the `integrator` persona, admin of an organisation no other flow shares, because it SETS that
+organisation's rotation policy to "immediately" (0 s) so that "only the rotated secret works" is a promise it can
+hold the portal to; the policy is put back when the flow ends.
+
+Faults of a broken portal this flow must catch:
+- the rotated secret the dialog shows does not work (or is never stored), so the guide's token command is refused;
+- the first-issued secret keeps working after the rotation under the "immediately" policy;
+- a subscription that is accepted but not granted, so the guide's API call lacks its scope;
+- a guide whose commands do not work as written (another client ID, a wrong path);
+- the first call missing from the application's usage, or logged with another status.
+It must not rely on where the secret dialog's Done link leads, or on the portal subscribing new applications by
+itself.
 """
 
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from fixtures.html_forms import testid_elements
+from fixtures.organisations import data_of_fixture  # noqa: F401 - provides the data_of fixture
+from playbooks.harness import guide
+from playbooks.harness.api_calls import request_token
+from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage, SecretDialog
+
 FLOW_ID = "DPF-31"
-PENDING = "no issue yet"
+CALLBACK = "https://partner.example/oauth/callback"
+
+
+@pytest.mark.dpf(FLOW_ID)
+def test_first_integration_chain(flow, open_page, integrator, data_of, vault, api, target, secret_on_screen):
+    mine = data_of(integrator)
+    portal = mine.account
+    name = mine.applications.unique_name()
+    mine.applications.will_remove(name)
+    page = open_page(integrator)
+    form, dialog, keys = ApplicationForm(page), SecretDialog(page), KeysPage(page)
+    original_policy = portal.rotation_policy()
+    try:
+        portal.set_rotation_policy(0)  # a rotated-away secret stops working at once
+
+        with secret_on_screen(page):
+            with flow.step("Create app."):
+                page.goto("/app/apps")
+                ApplicationsPage(page).create.click()
+                form.name.fill(name)
+                form.callback_urls.fill(CALLBACK)
+                form.environment("Sandbox").check()
+                form.create.click()
+                expect(dialog.root).to_be_visible()
+                client_id = dialog.client_id.inner_text().strip()
+                dialog.keep(vault, f"{client_id}.first_client_secret")
+                dialog.done.click()
+                page.goto("/app/apps")
+                row = ApplicationsPage(page).row(name)
+                expect(row.get_by_test_id("client-id")).to_have_text(client_id)
+                app_id = int(row.get_attribute("data-application-id") or 0)
+
+            with flow.step("Rotate/store secret."):
+                page.goto("/app/keys")
+                keys.action(client_id, "Rotate secret").click()
+                expect(dialog.root).to_be_visible()
+                expect(dialog.client_id).to_have_text(client_id)
+                dialog.keep(vault, f"{client_id}.client_secret")
+                flow.capture("Rotated secret dialog (secret masked)")
+                dialog.done.click()
+                rotated = vault.get(f"{client_id}.client_secret")
+                assert rotated != vault.get(f"{client_id}.first_client_secret"), "rotation showed the first secret again"
+                page.goto("/app/keys")
+                expect(keys.row(client_id)).to_contain_text(rotated[-4:])
+
+        with flow.step("Choose product."):
+            # The product is the one the guide's API call belongs to (the OpenAPI tag of that operation).
+            guide_page = portal.client.get(f"/app/how-to-test?application={app_id}").text
+            shown = [guide.GuideCommand(c["text"], int(c.get("data-expected-status") or 0))
+                     for c in testid_elements(guide_page, "curl-command")]
+            assert len(shown) >= 2, "the guide shows no API call after getting a token"
+            method, path = guide.called(shown[-1], target.base_url)
+            product = guide.product_of(api.get("/openapi.json").json(), method, path)
+            assert product, f"no product in /openapi.json answers the guide's call {method} {path}"
+            page.goto("/app/products")
+            card = page.locator(f'[data-testid="product"][data-product="{product}"]')
+            subscription = card.get_by_test_id("subscription-row").filter(has_text=name)
+            subscribe = subscription.get_by_role("button", name="Subscribe")
+            if subscribe.count():  # the portal may have subscribed the new application by itself
+                subscribe.click()
+                subscription = page.locator(f'[data-testid="product"][data-product="{product}"]') \
+                    .get_by_test_id("subscription-row").filter(has_text=name)
+            expect(subscription.get_by_test_id("subscription-state")).to_have_attribute("data-state", "approved")
+
+        with flow.step("Execute first authenticated test call."):
+            page.goto(f"/app/how-to-test?application={app_id}")
+            expect(page.get_by_test_id("guide-client-id")).to_have_text(client_id)
+            commands = guide.commands_on(page)
+            answers = guide.run_in_order(commands, vault, client_id=client_id,
+                                         client_secret_name=f"{client_id}.client_secret", origin=target.base_url)
+
+        with flow.expected_result("first API call is successful."):
+            first_call = answers[-1]
+            assert 200 <= first_call.status < 300, f"the guide's API call answered HTTP {first_call.status}"
+            assert guide.called(first_call.command, target.base_url) == (method, path)
+            # Only the rotated secret works: the guide's own token command with the first-issued secret is refused.
+            refused = request_token(api, client_id, vault.get(f"{client_id}.first_client_secret"))
+            assert refused.status_code == 401, f"the first-issued secret still gets a token: HTTP {refused.status_code}"
+            assert refused.json().get("error") == "invalid_client"
+            # The calls appear in the application's usage with their statuses: the token and the API call.
+            page.goto(f"/app/usage?application={app_id}&status=2xx")
+            logged = page.get_by_test_id("usage-row")
+            made = sorted(str(a.status) for a in answers if 200 <= a.status < 300)
+            expect(logged).to_have_count(len(made))
+            assert sorted(r.get_attribute("data-status") or "" for r in logged.all()) == made, (
+                "the application's usage does not show the guide's calls with the statuses they answered"
+            )
+    finally:
+        portal.set_rotation_policy(original_policy)

@@ -11,9 +11,14 @@ from .areas.sandbox_accounts import create_account
 from .core.config import Config
 from .core.db import Database
 from .core.security import encrypt, hash_password
+from .demo_traffic import seed_demo_traffic
 
 FAKER_SEED = 20261128
 ORGANISATION = "Acme Payments"
+# Organisations of their own for the flows that change organisation-wide state (rotation policy, 2FA of every
+# admin, alert rules): nothing another flow relies on can change under them.
+INTEGRATION_ORGANISATION = "First Integration Ltd"
+GO_LIVE_ORGANISATION = "Go-Live Ltd"
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class DemoAccount:
     password_kind: str  # which of the configured demo passwords it uses
     organisation_role: str | None = None
     totp: bool = False
+    organisation: str = ORGANISATION
 
 
 DEMO_ACCOUNTS = (
@@ -31,6 +37,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("dev-setup@example.com", "developer", "developer", "member"),
     DemoAccount("viewer@example.com", "viewer", "viewer"),
     DemoAccount("admin@example.com", "operator", "admin"),
+    DemoAccount("integrator@example.com", "developer", "developer", "admin", organisation=INTEGRATION_ORGANISATION),
+    DemoAccount("golive@example.com", "developer", "developer", "admin", organisation=GO_LIVE_ORGANISATION),
 )
 
 
@@ -49,7 +57,11 @@ def seed_demo(db: Database, config: Config, secret_key: bytes) -> None:
     now = config.clock()
     passwords = config.demo_passwords
     with db.transaction() as conn:
-        org_id = conn.execute("INSERT INTO organisations (name) VALUES (?)", (ORGANISATION,)).lastrowid
+        organisations = {
+            name: conn.execute("INSERT INTO organisations (name) VALUES (?)", (name,)).lastrowid
+            for name in dict.fromkeys(account.organisation for account in DEMO_ACCOUNTS)
+        }
+        org_id = organisations[ORGANISATION]
         for account in DEMO_ACCOUNTS:
             totp_secret = (
                 encrypt(secret_key, passwords.totp_secret, purpose="totp") if account.totp else None
@@ -62,7 +74,7 @@ def seed_demo(db: Database, config: Config, secret_key: bytes) -> None:
                     fake.name(),
                     _password_hash(getattr(passwords, account.password_kind)),
                     account.role,
-                    org_id if account.role == "developer" else None,
+                    organisations[account.organisation] if account.role == "developer" else None,
                     account.organisation_role,
                     totp_secret,
                     int(account.totp),
@@ -71,3 +83,5 @@ def seed_demo(db: Database, config: Config, secret_key: bytes) -> None:
             )
         for name in ("Checkout integration tests", "Refund scenarios"):
             create_account(conn, org_id, name, now)  # their keys were shown to nobody: listed, never usable
+        if config.demo_traffic:
+            seed_demo_traffic(conn, org_id, now)

@@ -6,7 +6,8 @@ the contract, and the failures it expects for now, each with a reason, a ticket 
     base_url = "https://developers.partner.example"
     webhook_public_url = "https://hooks.partner.example/dpf"      # optional
 
-    [accounts.developer]                      # developer, developer_2fa, setup_developer, non_developer, operator
+    [accounts.developer]                      # developer, developer_2fa, setup_developer, non_developer, operator,
+                                              # integrator, go_live_admin
     email = "qa@partner.example"
     password_env = "PARTNER_DEV_PASSWORD"
     totp_secret_env = "PARTNER_DEV_TOTP"      # developer_2fa only
@@ -46,6 +47,8 @@ PERSONA_PREFIXES = {
     "setup_developer": "DPF_SETUP_DEVELOPER",
     "non_developer": "DPF_NON_DEVELOPER",
     "operator": "DPF_OPERATOR",
+    "integrator": "DPF_INTEGRATOR",
+    "go_live_admin": "DPF_GO_LIVE_ADMIN",
 }
 PROFILES = ("mandatory", "optional", "not-applicable")
 KEYS = {

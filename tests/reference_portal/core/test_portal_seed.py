@@ -15,6 +15,8 @@ EXPECTED_ACCOUNTS = {
     "dev-setup@example.com": ("developer", "Acme Payments", "member", False, "developer-demo-pass"),
     "viewer@example.com": ("viewer", None, None, False, "viewer-demo-pass"),
     "admin@example.com": ("operator", None, None, False, "admin-demo-pass"),
+    "integrator@example.com": ("developer", "First Integration Ltd", "admin", False, "developer-demo-pass"),
+    "golive@example.com": ("developer", "Go-Live Ltd", "admin", False, "developer-demo-pass"),
 }
 
 
@@ -47,7 +49,7 @@ def test_seeding_again_changes_nothing(portal):
     before = [dict(row) for row in portal.db.query("SELECT * FROM users ORDER BY id")]
     seed_demo(portal.db, portal.config, portal.secret_key)
     assert [dict(row) for row in portal.db.query("SELECT * FROM users ORDER BY id")] == before
-    assert portal.db.scalar("SELECT COUNT(*) FROM organisations") == 1
+    assert portal.db.scalar("SELECT COUNT(*) FROM organisations") == 3
 
 
 def test_restarting_on_the_same_database_does_not_seed_twice(tmp_path, clock):
