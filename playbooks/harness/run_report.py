@@ -23,7 +23,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SPEC_FILE = PROJECT_ROOT / "playbooks" / "spec" / "developer-flows.txt"
 TRACE_TYPE = "application/vnd.allure.playwright-trace"
 FAILURE_EVIDENCE = ("Screenshot at failure", "Playwright trace")
-BROWSER_FILE = "dpf-browser.json"  # written by the pytest plugin in each process that launched a browser
 
 CATEGORIES = [
     {"name": "Target unreachable", "matchedStatuses": ["failed", "broken", "skipped"],
@@ -175,7 +174,7 @@ def spec_checksum() -> str:
 
 def environment(target: str, command: str, results: Path) -> dict[str, str]:
     browsers = set()
-    for path in results.glob(BROWSER_FILE.replace(".json", "*.json")):
+    for path in results.glob("dpf-browser-*.json"):
         browsers.add(json.loads(path.read_text(encoding="utf-8")).get("browser", ""))
         path.unlink()
     return {

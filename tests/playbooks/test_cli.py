@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import xml.etree.ElementTree as ET
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
-from playbooks.harness import catalog
-from playbooks.harness.cli import EXIT_USAGE, PROJECT_ROOT, main
+from playbooks.harness import catalog, history, run_report
+from playbooks.harness.cli import EXIT_USAGE, PROJECT_ROOT, build_parser, main, pytest_arguments, replay_command
 from playbooks.harness.modules import playbook_modules
 from reference_portal import Config, Portal
 from reference_portal.serve import serve_in_background
@@ -65,6 +66,55 @@ def test_a_pending_flow_is_reported_as_not_run_and_fails_the_run(capsys, tmp_pat
     assert f"{pending.flow_id}  not run" in out and pending.pending in out
 
 
+def test_a_run_of_pending_flows_only_writes_an_honest_report_never_an_old_one(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
+    (tmp_path / "allure-results").mkdir()
+    (tmp_path / "allure-results" / "old-result.json").write_text('{"status": "passed"}')
+    (tmp_path / "junit.xml").write_text('<testsuite tests="25" failures="0"/>')
+    pending = [m for m in playbook_modules() if not m.executable][:2]
+    assert main(["run", *(m.flow_id for m in pending), "--no-report"]) == 1
+    out = capsys.readouterr().out
+    assert f"0 of {len(pending)} flow(s) run" in out
+    results = [json.loads(p.read_text()) for p in (tmp_path / "allure-results").glob("*-result.json")]
+    assert sorted(r["name"].split()[0] for r in results) == [m.flow_id for m in pending]
+    for result in results:
+        assert result["status"] == "skipped" and result["statusDetails"]["message"].startswith("not run: ")
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    cases = suite.findall("testcase")
+    assert suite.get("tests") == str(len(pending)) and len(cases) == len(pending)
+    assert all(case.find("skipped").get("message").startswith("not run: not executable yet") for case in cases)
+    environment = (tmp_path / "allure-results" / "environment.properties").read_text()
+    assert "target=embedded reference portal" in environment and "harness.version=" in environment
+    assert "spec.sha256=" in environment
+
+
+def test_history_is_kept_per_target_and_kind_of_run(tmp_path):
+    nightly = history.history_path(tmp_path, history.target_key(None), history.run_kind([], []))
+    single = history.history_path(tmp_path, history.target_key(None), history.run_kind(["DPF-07"], []))
+    partner = history.history_path(tmp_path, history.target_key("https://developers.partner.example"),
+                                   history.run_kind([], []))
+    assert len({nightly, single, partner}) == 3
+    assert partner.parent.name == "developers.partner.example" and nightly.name == "all.jsonl"
+    nightly.parent.mkdir(parents=True)
+    nightly.write_text(json.dumps({"uuid": "1", "testResults": {}}) + "\n")
+    history.tag_last_entry(nightly, "embedded", "all")
+    assert json.loads(nightly.read_text())["dpf"] == {"target": "embedded", "kind": "all"}
+
+
+@pytest.mark.skipif(not (PROJECT_ROOT / "node_modules" / ".bin" / "allure").exists(), reason="needs the Allure CLI")
+def test_two_targets_keep_separate_histories_and_a_single_flow_run_leaves_the_nightlys_alone(tmp_path, monkeypatch,
+                                                                                            capsys):
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
+    pending = next(m for m in playbook_modules() if not m.executable).flow_id
+    main(["run", pending, "--base-url", "http://portal-one.example:8000"])
+    main(["run", pending, "--base-url", "http://portal-two.example:8000"])
+    files = sorted(p.relative_to(tmp_path / "history").as_posix() for p in (tmp_path / "history").rglob("*.jsonl"))
+    kind = history.run_kind([pending], [])
+    assert files == [f"portal-one.example-8000/{kind}.jsonl", f"portal-two.example-8000/{kind}.jsonl"], files
+    for path in (tmp_path / "history").rglob("*.jsonl"):
+        assert json.loads(path.read_text().splitlines()[-1])["dpf"]["target"] == path.parent.name
+
+
 def test_pytest_refuses_an_unknown_flow_id():
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "playbooks", "--dpf", "DPF-77", "-q"],
@@ -76,9 +126,12 @@ def test_pytest_refuses_an_unknown_flow_id():
 
 @pytest.mark.browser
 def test_a_run_writes_junit_and_allure_results_with_labels_steps_and_screenshots(tmp_path):
-    done = dpf("run", "DPF-03", reports=tmp_path)
+    done = dpf("run", "DPF-03", "--tracing", "on", reports=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "DPF-03  passed" in done.stdout
+    assert "DPF-03  passed" in done.stdout and "1 of 1 flow(s) run" in done.stdout
+    assert list((tmp_path / "test-results").rglob("trace-1.zip")), "--tracing on keeps a passing flow's trace"
+    environment = (tmp_path / "allure-results" / "environment.properties").read_text()
+    assert "browser=chromium " in environment, environment
     assert (tmp_path / "junit.xml").exists()
     results = [json.loads(p.read_text()) for p in (tmp_path / "allure-results").glob("*-result.json")]
     assert len(results) == 1
@@ -93,6 +146,7 @@ def test_a_run_writes_junit_and_allure_results_with_labels_steps_and_screenshots
     ]
     for step in result["steps"]:
         assert any(a["type"] == "image/png" for a in step["attachments"]), step["name"]
+    assert any(a["type"] == run_report.TRACE_TYPE for a in result["attachments"])
     if (PROJECT_ROOT / "node_modules" / ".bin" / "allure").exists():
         assert (tmp_path / "allure-report" / "index.html").exists(), done.stdout + done.stderr
     else:
@@ -112,11 +166,15 @@ def test_a_failing_flow_exits_1_with_its_failure_in_the_table_trace_and_screensh
     assert "DPF-03  failed" in done.stdout
     result = json.loads(next((tmp_path / "reports" / "allure-results").glob("*-result.json")).read_text())
     assert result["status"] == "failed"
-    attachments = [a for container in (tmp_path / "reports" / "allure-results").glob("*-container.json")
-                   for fixture in json.loads(container.read_text()).get("afters", [])
-                   for a in fixture.get("attachments", [])]
-    names = {a["name"] for a in attachments}
-    assert {"Screenshot at failure", "Playwright trace"} <= names, names
+    names = {a["name"]: a["type"] for a in result["attachments"]}
+    assert names["Playwright trace"] == run_report.TRACE_TYPE and "Screenshot at failure" in names, names
+    failed_steps = [step for step in result["steps"] if step["status"] == "failed"]
+    assert failed_steps and failed_steps[-1]["statusDetails"]["message"], result["steps"]
+    assert all(a["name"] == "Screenshot" for step in result["steps"] for a in step["attachments"])
+    fixtures = [fixture["name"] for container in (tmp_path / "reports" / "allure-results").glob("*-container.json")
+                for phase in ("befores", "afters") for fixture in json.loads(container.read_text()).get(phase, [])]
+    assert not [name for name in fixtures if "pytestconfig" in name or "_pw_" in name], fixtures
+    assert "replay DPF-03: dpf run DPF-03 --base-url" in done.stdout
 
 
 @pytest.mark.browser
@@ -124,8 +182,34 @@ def test_webhook_flows_are_skipped_not_passed_when_the_receiver_is_unreachable(t
     env_free = {k: v for k, v in os.environ.items() if k != "DPF_WEBHOOK_PUBLIC_URL"}
     done = subprocess.run(
         [sys.executable, "-m", "playbooks.harness.cli", "run", "DPF-19", "--base-url", "http://portal.example.test",
-         "--no-report"],
+         "--no-report", "--no-preflight"],
         cwd=PROJECT_ROOT, env={**env_free, "DPF_REPORTS_DIR": str(tmp_path)}, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "DPF-19  skipped" in done.stdout and "DPF_WEBHOOK_PUBLIC_URL" in done.stdout
+
+
+def test_headed_without_a_display_says_so_at_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert main(["run", "DPF-03", "--headed"]) == EXIT_USAGE
+    assert "xvfb-run" in capsys.readouterr().err
+
+
+def test_video_is_refused_because_it_would_show_secrets(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
+    assert main(["run", "DPF-03", "--video", "on"]) == EXIT_USAGE
+    assert "one-time secrets" in capsys.readouterr().err
+
+
+def test_reproduce_options_and_the_pass_through_reach_pytest(tmp_path):
+    args = build_parser().parse_args(["run", "DPF-12", "--slowmo", "250", "--tracing", "on", "--base-url", "http://x"])
+    args.pytest_args = ["-x", "-k", "revoke"]
+    arguments = pytest_arguments(args, ["DPF-12"], tmp_path)
+    assert arguments[-3:] == ["-x", "-k", "revoke"]
+    for option in (["--slowmo", "250"], ["--tracing", "on"], ["--output", str(tmp_path / "test-results")]):
+        assert " ".join(option) in " ".join(arguments)
+    assert "--dpf-preflight" in arguments
+    assert replay_command(args, "DPF-12", "http://x") == "dpf run DPF-12 --base-url http://x --tracing on"

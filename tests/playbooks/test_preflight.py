@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime
 import http.server
+import os
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -24,7 +27,7 @@ from fixtures.preflight import PreflightFailed, is_connection_failure, needed_pe
 from fixtures.redaction import SecretRegistry
 from fixtures.signin import SignedInSessions, SignInError
 from fixtures.target import Target
-from playbooks.harness.cli import EXIT_PREFLIGHT, main
+from playbooks.harness.cli import EXIT_PREFLIGHT, PROJECT_ROOT, main
 from reference_portal import Config, Portal
 from reference_portal.serve import serve_in_background
 
@@ -205,3 +208,42 @@ def test_connection_failures_are_recognised_through_their_causes():
         assert is_connection_failure(wrapped)
     assert is_connection_failure(PlaywrightError("Page.goto: net::ERR_CONNECTION_REFUSED at http://x/"))
     assert not is_connection_failure(AssertionError("expected 'active', actual 'disabled'"))
+
+
+FAIL_FAST_PLAYBOOKS = '''
+import httpx
+import pytest
+
+
+@pytest.mark.dpf("DPF-03")
+def test_first(target):
+    httpx.get(target.url("/healthz"), timeout=2)
+
+
+@pytest.mark.dpf("DPF-04")
+def test_second(target):
+    raise AssertionError("must not run: the target is gone")
+
+
+@pytest.mark.dpf("DPF-05")
+def test_third(target):
+    raise AssertionError("must not run: the target is gone")
+'''
+PLUGINS = ["fixtures.personas", "fixtures.target", "fixtures.evidence", "fixtures.signin", "fixtures.flow",
+           "fixtures.selection", "fixtures.preflight"]
+
+
+def test_a_target_that_stops_answering_leaves_the_remaining_flows_not_run(closed_port, tmp_path):
+    (tmp_path / "test_gone.py").write_text(FAIL_FAST_PLAYBOOKS)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    plugins = [argument for plugin in PLUGINS for argument in ("-p", plugin)]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", str(tmp_path / "test_gone.py"), "-c", str(tmp_path / "pytest.ini"),
+         "--rootdir", str(tmp_path), "-p", "no:cacheprovider", *plugins, "-rs",
+         "--base-url", f"http://127.0.0.1:{closed_port}"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
+    assert "1 failed, 2 skipped" in done.stdout, done.stdout + done.stderr
+    assert "SKIPPED [2]" in done.stdout and "not run: target unreachable since DPF-03" in done.stdout, done.stdout
+    assert "must not run" not in done.stdout
