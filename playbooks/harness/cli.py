@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -15,13 +16,14 @@ from typing import Sequence
 
 import pytest
 
-from playbooks.harness import catalog, target_file
+from playbooks.harness import catalog, history, run_report, target_file
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.modules import module_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS_DIR = PROJECT_ROOT / "playbooks"
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 4
+EXIT_OK, EXIT_FAILED, EXIT_PREFLIGHT, EXIT_USAGE = 0, 1, 3, 4
+NOT_RUN = "not run: "  # how the harness's own skips begin: preflight failed, target unreachable
 
 
 class UsageError(Exception):
@@ -105,8 +107,10 @@ class RunRecorder:
             result.outcome = "error" if report.when != "call" else "failed"
             result.message = result.message or _first_line(report.longreprtext)
         elif report.skipped and result.outcome == "passed":
-            result.outcome = "skipped"
             result.message = _first_line(str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")
+            result.outcome = "skipped"
+            if result.message.startswith(("Skipped: " + NOT_RUN, NOT_RUN)):
+                result.outcome, result.message = "not run", result.message.split(NOT_RUN, 1)[1]
         if report.when == "teardown":
             title = catalog.get(flow_id).title
             self._say(f"{flow_id}  {result.outcome:<8} {result.duration:6.1f} s  {title}")
@@ -151,9 +155,35 @@ def pytest_arguments(args: argparse.Namespace, flow_ids: list[str], out: Path) -
         arguments += ["--base-url", args.base_url]
     if args.headed:
         arguments.append("--headed")
+    if args.slowmo:
+        arguments += ["--slowmo", str(args.slowmo)]
+    if args.tracing:
+        arguments += ["--tracing", args.tracing]
+    if args.tracing:
+        arguments += ["--output", str(out / "test-results")]
     if args.workers > 1:
         arguments += ["-n", str(args.workers)]
-    return arguments
+    if not args.no_preflight:
+        arguments.append("--dpf-preflight")
+    return arguments + list(getattr(args, "pytest_args", []))
+
+
+def display_problem(args: argparse.Namespace) -> str | None:
+    """--headed needs a display; say so before a browser fails to start."""
+    if not args.headed or sys.platform != "linux" or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    hint = "run it under `xvfb-run dpf run ...`" if shutil.which("xvfb-run") else \
+        "install xvfb (apt-get install xvfb) and run it under `xvfb-run dpf run ...`"
+    return f"--headed needs a display and DISPLAY is not set: {hint}, or leave out --headed"
+
+
+def replay_command(args: argparse.Namespace, flow_id: str, where: str | None) -> str:
+    parts = ["dpf", "run", flow_id]
+    if getattr(args, "target", None):
+        parts += ["--target", args.target]
+    elif where:
+        parts += ["--base-url", where]
+    return " ".join(parts + ["--tracing", "on"])
 
 
 def load_target(args: argparse.Namespace) -> target_file.TargetFile | None:
@@ -173,18 +203,39 @@ def command_run(args: argparse.Namespace) -> int:
     not_applicable = [f for f in flows if target is not None and target.profile(f.id).profile == "not-applicable"]
     executable = [f for f in flows if f not in not_applicable and (m := module_for(f.id)) is not None and m.executable]
     pending = [f for f in flows if f not in executable and f not in not_applicable]
+    if executable and (problem := display_problem(args)):
+        raise UsageError(problem)
+    if args.video not in (None, "off"):
+        from fixtures.browser import VIDEO_REFUSED
+
+        raise UsageError(VIDEO_REFUSED)
     out = reports_dir()
     out.mkdir(parents=True, exist_ok=True)
     if target is not None:
         os.environ.update(target.environment(os.environ))
+    if args.webhook_port is not None:
+        os.environ["DPF_WEBHOOK_PORT"] = str(args.webhook_port)
+    if os.environ.get("DPF_WEBHOOK_PORT"):
+        print(f"dpf: the webhook receiver listens on port {os.environ['DPF_WEBHOOK_PORT']}", flush=True)
     where = os.environ.get("DPF_BASE_URL") if target else args.base_url or os.environ.get("DPF_BASE_URL")
-    print(f"dpf: running {len(executable)} flow(s) against {where or 'the embedded reference portal'}", flush=True)
+    print(f"dpf: running {len(executable)} of {len(flows)} selected flow(s) against "
+          f"{where or 'the embedded reference portal'}", flush=True)
 
     recorder = RunRecorder()
     started = time.monotonic()
     code = EXIT_OK
-    if executable:
-        code = pytest.main(pytest_arguments(args, [f.id for f in executable], out), plugins=[recorder])
+    # Never a report of an older run: the results of this one only, even when nothing here can run.
+    shutil.rmtree(out / "allure-results", ignore_errors=True)
+    (out / "junit.xml").unlink(missing_ok=True)
+    preflight_failure = preflight_before_run(args, where, executable)
+    if preflight_failure is not None:
+        for flow in executable:
+            recorder.results[flow.id] = FlowResult(flow.id, "not run", message=preflight_failure)
+    elif executable:
+        try:
+            code = pytest.main(pytest_arguments(args, [f.id for f in executable], out), plugins=[recorder])
+        finally:
+            forget_preflight(args, where, executable)
         if code == pytest.ExitCode.USAGE_ERROR:
             return EXIT_USAGE
     for flow in pending:
@@ -210,15 +261,69 @@ def command_run(args: argparse.Namespace) -> int:
     print()
     print_table(("ID", "Result", "Duration", "Title", "Detail"), rows)
     counts = {outcome: sum(1 for row in rows if row[1] == outcome) for outcome in dict.fromkeys(r[1] for r in rows)}
-    print("\n" + ", ".join(f"{n} {outcome}" for outcome, n in counts.items()) + f"  ({time.monotonic() - started:.0f} s)")
+    ran = sum(1 for row in rows if row[1] not in ("not run", "not applicable"))
+    print(f"\n{ran} of {len(rows)} flow(s) run: " + ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+          + f"  ({time.monotonic() - started:.0f} s)")
+    preflight_failed = [row for row in rows if row[1] == "not run" and row[4].startswith("preflight failed")]
+    if preflight_failed:
+        print(f"dpf: {preflight_failed[0][4]}", file=sys.stderr)
+    for row in rows:
+        if row[1] in ("failed", "error"):
+            print(f"replay {row[0]}: {replay_command(args, row[0], where)}")
     if target is not None:
         for deviation in target_file.unused_deviations(target, {f.id for f in executable}):
             print(f"dpf: expected deviation {deviation.ticket} for {deviation.flow} was not used: remove it or run the flow")
             failing += 1
+    finish_results(args, out, rows, where)
+    target_key, kind = history.target_key(where), history.run_kind(args.ids, args.group)
+    (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
     if not args.no_report:
         make_html_report(out)
+    if preflight_failed:
+        return EXIT_PREFLIGHT
     finished = code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
     return EXIT_OK if failing == 0 and finished else EXIT_FAILED
+
+
+def preflight_before_run(args: argparse.Namespace, where: str | None, executable: list[catalog.Flow]) -> str | None:
+    """Against a deployed portal the preflight runs here, in seconds, before pytest starts; the reason it failed."""
+    if not executable or not where or args.no_preflight:
+        return None
+    from fixtures import preflight  # the run's entry point calls into the plugin that checks the target
+    from fixtures.personas import personas_from_env
+
+    failure = preflight.preflight_before_run(where, [f.id for f in executable], personas_from_env())
+    if failure is None:
+        return None
+    preflight.forget_preflight()
+    return f"preflight failed ({failure.cause}): {failure}"
+
+
+def forget_preflight(args: argparse.Namespace, where: str | None, executable: list[catalog.Flow]) -> None:
+    if executable and where and not args.no_preflight:
+        from fixtures import preflight
+
+        preflight.forget_preflight()
+
+
+def finish_results(args: argparse.Namespace, out: Path, rows: list[tuple[str, ...]], where: str | None) -> None:
+    """Every selected flow in the Allure results and JUnit, the flow pages tidied, the run's environment recorded."""
+    results = out / "allure-results"
+    ran_in_pytest = {f for f in (r[0] for r in rows)} & set(_result_flow_ids(results))
+    not_run = [run_report.NotRun(row[0], row[1] if row[1] == "not applicable" else "not run", row[4])
+               for row in rows if row[0] not in ran_in_pytest]
+    run_report.add_not_run(results, out / "junit.xml", not_run)
+    run_report.tidy(results)
+    command = "dpf run " + " ".join([*args.ids, *(f"--group {g}" for g in args.group)]).strip()
+    run_report.write_run_info(results, where or "embedded reference portal", command.strip())
+
+
+def _result_flow_ids(results: Path) -> list[str]:
+    found = []
+    for path in results.glob("*-result.json"):
+        labels = json.loads(path.read_text(encoding="utf-8")).get("labels", [])
+        found += [label["value"] for label in labels if label.get("name") == "as_id"]
+    return found
 
 
 def command_target_check(args: argparse.Namespace) -> int:
@@ -253,6 +358,7 @@ def allure_command() -> list[str] | None:
 
 
 def make_html_report(out: Path) -> bool:
+    """The HTML report of the last run, its history kept per target and kind of run (reports/history/)."""
     results, html = out / "allure-results", out / "allure-report"
     if not results.is_dir():
         print(f"dpf report: no results in {results}; run `dpf run` first", file=sys.stderr)
@@ -265,8 +371,13 @@ def make_html_report(out: Path) -> bool:
         print(f"dpf report: the Allure command line is not installed (npm ci); the results are in {results}")
         return False
     shutil.rmtree(html, ignore_errors=True)  # a report of the last run only, with no pages left from older ones
+    last_run = out / "last-run.json"
+    run = json.loads(last_run.read_text(encoding="utf-8")) if last_run.exists() else {}
+    target_key, kind = run.get("target", history.EMBEDDED), run.get("kind", "all")
+    history_file = history.history_path(out, target_key, kind)
+    config = history.report_config(PROJECT_ROOT / "allurerc.json", out, history_file, run_report.CATEGORIES)
     done = subprocess.run(
-        [*command, "generate", str(results), "--output", str(html), "--config", str(PROJECT_ROOT / "allurerc.json")],
+        [*command, "generate", str(results), "--output", str(html), "--config", str(config)],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -274,6 +385,7 @@ def make_html_report(out: Path) -> bool:
     if done.returncode != 0:
         print(f"dpf report: allure generate failed:\n{done.stdout}{done.stderr}", file=sys.stderr)
         return False
+    history.tag_last_entry(history_file, target_key, kind)
     print(f"dpf report: HTML report in {html}/index.html; JUnit XML in {out / 'junit.xml'}")
     return True
 
@@ -333,6 +445,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-report", action="store_true", help="skip making the HTML report")
     run.add_argument("--target", metavar="FILE", help="a partner's target file (TOML): portal, accounts, profiles, "
                      "overrides and expected deviations")
+    run.add_argument("--slowmo", type=int, default=0, metavar="MS", help="slow each browser action down by MS")
+    run.add_argument("--tracing", choices=("on", "off", "retain-on-failure"),
+                     help="keep the Playwright trace of every flow (on) or of failed ones (the default)")
+    run.add_argument("--video", choices=("on", "off", "retain-on-failure"),
+                     help="refused: a video would show one-time secrets unmasked; use --tracing on")
+    run.add_argument("--webhook-port", type=int, metavar="PORT",
+                     help="the local webhook receiver's port (default: DPF_WEBHOOK_PORT, else a free one)")
+    run.add_argument("--no-preflight", action="store_true",
+                     help="skip the checks of the target and the accounts before the flows")
     run.set_defaults(handler=command_run)
 
     target = commands.add_parser("target", help="work with a target file")
@@ -354,8 +475,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passed_on = argv[argv.index("--") + 1:] if "--" in argv else []  # `dpf run DPF-07 -- -x -k name`: to pytest
+    argv = argv[:argv.index("--")] if "--" in argv else argv
     try:
         args = build_parser().parse_args(argv)
+        args.pytest_args = passed_on
         if getattr(args, "workers", 1) < 1:
             raise UsageError("--workers must be 1 or more")
         return int(args.handler(args))
