@@ -19,6 +19,7 @@ ORGANISATION = "Acme Payments"
 # admin, alert rules): nothing another flow relies on can change under them.
 INTEGRATION_ORGANISATION = "First Integration Ltd"
 GO_LIVE_ORGANISATION = "Go-Live Ltd"
+HARDENING_ORGANISATION = "Hardened Systems Ltd"  # DPF-33 sets its rotation policy; its admin has 2FA on
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class DemoAccount:
 
 DEMO_ACCOUNTS = (
     DemoAccount("dev@example.com", "developer", "developer", "admin"),
-    DemoAccount("dev-2fa@example.com", "developer", "developer", "member", totp=True),
+    DemoAccount("dev-2fa@example.com", "developer", "developer", "admin", totp=True, organisation=HARDENING_ORGANISATION),
     DemoAccount("dev-setup@example.com", "developer", "developer", "member"),
     DemoAccount("viewer@example.com", "viewer", "viewer"),
     DemoAccount("admin@example.com", "operator", "admin"),

@@ -118,7 +118,7 @@ def test_the_main_navigation_reaches_every_developer_area_that_has_a_page(client
     linked = set(re.findall(r'<a href="([^"]+)"', navigation))
     area_pages = {rule.pattern for rule in ROUTES if rule.method == "GET" and rule.access is Access.DEVELOPER
                   and rule.pattern.count("/") == 2}  # /app/<area>: an area's own page, not one of its sub-pages
-    # the testing guide is reached from Docs, the CSV export from Usage: the pages they belong to
-    assert area_pages - linked == {"/app/how-to-test", "/app/usage.csv"}
+    # the testing guide is reached from Docs, the CSV export from Usage, account settings from Security (2FA)
+    assert area_pages - linked == {"/app/how-to-test", "/app/usage.csv", "/account/security"}
     for href in linked - {"/"}:
         assert client.get(href).status_code == 200, href

@@ -11,7 +11,7 @@ from reference_portal.seed import DEMO_ACCOUNTS, ORGANISATION, seed_demo
 EXPECTED_ACCOUNTS = {
     # email: (role, organisation, organisation role, 2FA, password)
     "dev@example.com": ("developer", "Acme Payments", "admin", False, "developer-demo-pass"),
-    "dev-2fa@example.com": ("developer", "Acme Payments", "member", True, "developer-demo-pass"),
+    "dev-2fa@example.com": ("developer", "Hardened Systems Ltd", "admin", True, "developer-demo-pass"),
     "dev-setup@example.com": ("developer", "Acme Payments", "member", False, "developer-demo-pass"),
     "viewer@example.com": ("viewer", None, None, False, "viewer-demo-pass"),
     "admin@example.com": ("operator", None, None, False, "admin-demo-pass"),
@@ -49,7 +49,7 @@ def test_seeding_again_changes_nothing(portal):
     before = [dict(row) for row in portal.db.query("SELECT * FROM users ORDER BY id")]
     seed_demo(portal.db, portal.config, portal.secret_key)
     assert [dict(row) for row in portal.db.query("SELECT * FROM users ORDER BY id")] == before
-    assert portal.db.scalar("SELECT COUNT(*) FROM organisations") == 3
+    assert portal.db.scalar("SELECT COUNT(*) FROM organisations") == 4
 
 
 def test_restarting_on_the_same_database_does_not_seed_twice(tmp_path, clock):
