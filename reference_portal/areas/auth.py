@@ -68,6 +68,8 @@ def login(request: Request) -> Response:
     found = find_credentials(app.db, email)
     if not verify_password(found[1] if found else None, password) or found is None:
         app.throttle.record_failure(keys)
+        if found is not None:  # an unknown email has no account whose owner could read it
+            record_event(app.db, user_id=found[0], kind="sign_in_failed", request=request)
         return _login_failed(request, GENERIC_FAILURE, 401, email, next_path)
 
     app.throttle.record_success(email)
@@ -79,6 +81,7 @@ def login(request: Request) -> Response:
         app.sessions.start(request, pending_user_id=user.id)
         return redirect("/login/2fa" + (f"?next={quote(next_path)}" if next_path else ""))
     app.sessions.start(request, user_id=user.id)
+    record_event(app.db, user_id=user.id, kind="sign_in", request=request, detail="password")
     return redirect(next_path or landing_path(user))
 
 
@@ -147,6 +150,7 @@ def second_factor(request: Request) -> Response:
 
     app.sessions.end(session)
     session = app.sessions.start(request, user_id=user_id)
+    record_event(app.db, user_id=user_id, kind="sign_in", request=request, detail="password and second factor")
     assert session.user is not None
     return redirect(next_path or landing_path(session.user))
 
@@ -154,6 +158,8 @@ def second_factor(request: Request) -> Response:
 def logout(request: Request) -> Response:
     response = redirect("/")
     if request.session is not None:
+        if request.session.user is not None:
+            record_event(request.app.db, user_id=request.session.user.id, kind="sign_out", request=request)
         request.app.sessions.end(request.session)
         request.session = None
     request.app.sessions.clear_cookie(request, response)

@@ -21,6 +21,7 @@ from ..core.second_factor import (
     turn_off,
 )
 from ..core.security import verify_password
+from .account_sessions import sessions_context
 
 ISSUER = "Developer Portal"
 RECENT_SIGN_IN_SECONDS = 15 * 60  # older than this, set-up asks for the password again
@@ -52,7 +53,8 @@ def page(request: Request) -> Response:
     """GET /app/security/2fa: on or off, since when, recovery codes left, and how to set it up."""
     user = signed_in_user(request)
     return request.app.render(
-        request, "security/two_factor.html", apps=AUTHENTICATOR_APPS, **_state(request, user)
+        request, "security/two_factor.html", apps=AUTHENTICATOR_APPS, **_state(request, user),
+        **sessions_context(request),
     )
 
 
