@@ -5,10 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..core.accounts import User
-from ..core.db import Database
-from ..core.handlers import signed_in_user
 from ..core.http import Request, Response
+from .go_live import Readiness, readiness_of
 from .navigation import AREAS
 
 QUICK_LINKS = AREAS
@@ -21,30 +19,19 @@ class ChecklistItem:
     href: str
 
 
-def onboarding_checklist(db: Database, user: User) -> list[ChecklistItem]:
-    org = (user.organisation_id,)
-    has_app = db.scalar("SELECT EXISTS (SELECT 1 FROM applications WHERE organisation_id = ?)", org)
-    has_call = db.scalar(
-        "SELECT EXISTS (SELECT 1 FROM api_calls c JOIN applications a ON a.id = c.application_id"
-        " WHERE a.organisation_id = ?)",
-        org,
-    )
-    has_webhook = db.scalar("SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE organisation_id = ?)", org)
-    return [
-        ChecklistItem("Create an application", bool(has_app), "/app/apps"),
-        ChecklistItem("Make your first API call", bool(has_call), "/app/docs"),
-        ChecklistItem("Configure a webhook", bool(has_webhook), "/app/webhooks"),
-        ChecklistItem("Turn on two-factor authentication", user.totp_enabled, "/app/security/2fa"),
-    ]
+def onboarding_checklist(readiness: Readiness) -> list[ChecklistItem]:
+    """The go-live checks, as the dashboard lists them: the same computation as /app/go-live."""
+    return [ChecklistItem(check.title, check.passed, check.href) for check in readiness.checks]
 
 
 def index(request: Request) -> Response:
-    user = signed_in_user(request)
+    readiness = readiness_of(request)
     return request.app.render(
         request,
         "dashboard/index.html",
         quick_links=QUICK_LINKS,
-        checklist=onboarding_checklist(request.app.db, user),
+        checklist=onboarding_checklist(readiness),
+        readiness=readiness,
     )
 
 

@@ -22,5 +22,6 @@ AREAS = (
     QuickLink("Usage", "/app/usage", "See your API calls, their errors and their request IDs."),
     QuickLink("FAQ", "/app/faq", "Find answers to errors by code: authentication, rate limits, webhooks."),
     QuickLink("Security", "/app/security/2fa", "Protect your account with two-factor authentication."),
+    QuickLink("Go-live", "/app/go-live", "The seven checks your integration must pass before it goes live."),
 )
 MAIN_NAVIGATION = (QuickLink("Dashboard", "/app", "Your starting point."), *AREAS)
