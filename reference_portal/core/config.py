@@ -34,6 +34,9 @@ class Config:
     secret_key: bytes | None = field(default=None, repr=False)
     development: bool = True
     demo_seed: bool = True
+    # 30 days of sample API traffic for the demo organisation (reference_portal/demo_traffic.py), so its usage page
+    # has something to show; off by default, so a test's organisation starts with no applications and no calls.
+    demo_traffic: bool = False
     demo_passwords: DemoPasswords = field(default_factory=DemoPasswords, repr=False)
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 60 * 60
@@ -59,6 +62,7 @@ class Config:
             "database": env.get("DPF_PORTAL_DB", "portal.sqlite3"),
             "development": env.get("DPF_PORTAL_DEVELOPMENT", "1") != "0",
             "demo_seed": env.get("DPF_PORTAL_DEMO_SEED", "1") != "0",
+            "demo_traffic": env.get("DPF_PORTAL_DEMO_TRAFFIC", "1") != "0",
             "trusted_proxies": int(env.get("DPF_PORTAL_TRUST_PROXY", "0") or 0),
             "public_url": (env.get("DPF_PORTAL_PUBLIC_URL") or "").rstrip("/") or None,
             "http_workers": int(env.get("DPF_PORTAL_HTTP_WORKERS", "32")),
