@@ -29,7 +29,8 @@ SECTIONS: dict[str, type | dict[str, type]] = {
     "webhooks": {"event_types": list, "headers": list, "signature_scheme": str, "event_body": list},
     "promises": {"rotation_grace_seconds": list, "revocation_is_final": bool, "webhook_signature_overlap_seconds": int,
                  "webhook_retry_schedule_seconds": list, "webhook_disabled_after_seconds": int,
-                 "inactive_endpoint_gets_nothing": bool, "deleted_endpoint_gets_nothing": bool},
+                 "inactive_endpoint_gets_nothing": bool, "deleted_endpoint_gets_nothing": bool,
+                 "recent_sign_in_seconds": int},
 }
 NAME_KINDS = ("headings", "buttons", "links", "labels")
 
