@@ -303,3 +303,19 @@ def test_the_database_files_do_not_hold_the_totp_secret_or_the_recovery_codes(se
     for text in (secret, secret.lower(), DEMO_SECRET, *codes, *(code.replace("-", "") for code in codes)):
         assert text.encode() not in raw
     assert base64.b32decode(secret) not in raw and base64.b32decode(DEMO_SECRET) not in raw
+
+
+# --- A sign-in older than the recent-sign-in window ------------------------------------------------------------
+
+
+def test_an_old_sign_in_confirms_the_password_on_the_set_up_form(setup_client, read_page, portal, clock):
+    clock.advance(portal.config.recent_sign_in_seconds + 60)
+    page = read_page(setup_client.get("/account/security").text)
+    assert 'name="password"' in page.html
+    secret = page.text_of("totp-secret")
+    form = page.form("/account/security/2fa/enable")
+    refused = setup_client.post("/account/security/2fa/enable", data={**form, "code": code_for(secret, clock.now)})
+    assert refused.status_code == 401 and state_of(portal, SETUP[0])["totp_enabled"] == 0
+    accepted = setup_client.post("/account/security/2fa/enable", data={
+        **form, "password": SETUP[1], "code": code_for(secret, clock.now)})
+    assert accepted.status_code == 200 and state_of(portal, SETUP[0])["totp_enabled"] == 1
