@@ -115,6 +115,8 @@ def parse_moment(raw: str, *, end: bool) -> float:
             moment = datetime.strptime(raw, pattern).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
+        if not 1970 <= moment.year <= 9000:
+            raise BadRequest("Give dates from 1970 to 9000.")
         if pattern == "%Y-%m-%d" and end:
             moment += timedelta(days=1)
         return moment.timestamp()
