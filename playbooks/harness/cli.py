@@ -215,6 +215,11 @@ def command_run(args: argparse.Namespace) -> int:
         os.environ.update(target.environment(os.environ))
     if args.webhook_port is not None:
         os.environ["DPF_WEBHOOK_PORT"] = str(args.webhook_port)
+    if args.ca_file:
+        if not Path(args.ca_file).is_file():
+            raise UsageError(f"--ca-file {args.ca_file}: no such file")
+        # httpx trusts SSL_CERT_FILE; the browser is told the same keys (fixtures/browser.py)
+        os.environ["SSL_CERT_FILE"] = os.environ["DPF_CA_FILE"] = str(Path(args.ca_file).resolve())
     if os.environ.get("DPF_WEBHOOK_PORT"):
         print(f"dpf: the webhook receiver listens on port {os.environ['DPF_WEBHOOK_PORT']}", flush=True)
     where = os.environ.get("DPF_BASE_URL") if target else args.base_url or os.environ.get("DPF_BASE_URL")
@@ -452,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="refused: a video would show one-time secrets unmasked; use --tracing on")
     run.add_argument("--webhook-port", type=int, metavar="PORT",
                      help="the local webhook receiver's port (default: DPF_WEBHOOK_PORT, else a free one)")
+    run.add_argument("--ca-file", metavar="FILE", help="trust the certificate authorities in this PEM file (a portal "
+                     "with a private or self-signed certificate); the report records it")
     run.add_argument("--no-preflight", action="store_true",
                      help="skip the checks of the target and the accounts before the flows")
     run.set_defaults(handler=command_run)

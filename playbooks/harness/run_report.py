@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -184,6 +185,7 @@ def environment(target: str, command: str, results: Path) -> dict[str, str]:
         "spec.sha256": spec_checksum(),
         "contract.version": str(contract().version),
         "browser": ", ".join(sorted(b for b in browsers if b)) or "not started",
+        "tls.ca_file": os.environ.get("DPF_CA_FILE", "system trust store"),
         "command": command,
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import http.server
+import ipaddress
 import os
 import socket
 import ssl
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from playwright.sync_api import Error as PlaywrightError
 
+from fixtures.browser import spki_hashes
 from fixtures.personas import personas_from_env
 from fixtures.preflight import PreflightFailed, is_connection_failure, needed_personas, run_preflight
 from fixtures.redaction import SecretRegistry
@@ -63,12 +65,12 @@ def silent_port() -> Iterator[int]:
 
 
 @pytest.fixture
-def closed_port() -> int:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    return port
+def closed_port() -> Iterator[int]:
+    """A port that refuses connections: bound, so nothing else takes it meanwhile, but not listening."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    yield holder.getsockname()[1]
+    holder.close()
 
 
 @pytest.fixture
@@ -169,27 +171,83 @@ def test_a_refused_sign_in_is_never_tried_again_by_the_run(counting_portal):
     assert attempts() == 1
 
 
-def test_a_self_signed_certificate_is_named(tmp_path):
+@pytest.fixture
+def self_signed_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """An https static server on 127.0.0.1 with a self-signed certificate; its URL and the certificate's file."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.timezone.utc)
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now)
-                   .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                   .sign(key, hashes.SHA256()))
     (tmp_path / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                          serialization.NoEncryption()))
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<title>behind a private CA</title>")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, directory=str(tmp_path / "site"), **kwargs)  # type: ignore[arg-type]
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with pytest.raises(PreflightFailed, match=r"TLS failed .*--ca-file"):
-            run_preflight(f"https://127.0.0.1:{server.server_address[1]}", [])
-    finally:
-        server.shutdown()
-        server.server_close()
+    yield f"https://127.0.0.1:{server.server_address[1]}", tmp_path / "cert.pem"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_self_signed_certificate_is_named_with_the_way_to_trust_it(self_signed_server, tmp_path, monkeypatch,
+                                                                      capsys):
+    url, _ = self_signed_server
+    code, seconds = run_against(url, tmp_path, monkeypatch)
+    err = capsys.readouterr().err
+    assert code == EXIT_PREFLIGHT and seconds < BAD_TARGET_SECONDS
+    assert f"{url}/healthz: TLS failed" in err and "CERTIFICATE_VERIFY_FAILED" in err and "--ca-file" in err
+
+
+def test_with_its_ca_file_the_same_certificate_is_trusted_and_recorded(self_signed_server, tmp_path, monkeypatch,
+                                                                       capsys):
+    url, certificate = self_signed_server
+    monkeypatch.setenv("SSL_CERT_FILE", "")
+    monkeypatch.setenv("DPF_CA_FILE", "")
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path / "reports"))
+    code = main(["run", "DPF-03", "--base-url", url, "--ca-file", str(certificate), "--no-report"])
+    err = capsys.readouterr().err
+    assert code == EXIT_PREFLIGHT and "TLS failed" not in err
+    assert f"{url}/healthz answered HTTP 404" in err  # past TLS: a static server is still no portal
+    environment = (tmp_path / "reports" / "allure-results" / "environment.properties").read_text()
+    assert f"tls.ca_file={certificate.resolve()}" in environment
+
+
+@pytest.mark.browser
+def test_the_browser_trusts_the_ca_file_and_nothing_else(self_signed_server, playwright, browser_type_launch_args,
+                                                         monkeypatch):
+    url, certificate = self_signed_server
+    trusting = [f"--ignore-certificate-errors-spki-list={','.join(spki_hashes(certificate))}"]
+    for flags, trusted in (([], False), (trusting, True)):
+        launch = {**browser_type_launch_args, "args": [*browser_type_launch_args.get("args", []), *flags]}
+        browser = playwright.chromium.launch(**launch)
+        try:
+            page = browser.new_page()
+            if trusted:
+                page.goto(url + "/index.html")
+                assert page.title() == "behind a private CA"
+            else:
+                with pytest.raises(PlaywrightError, match="ERR_CERT_AUTHORITY_INVALID"):
+                    page.goto(url + "/index.html")
+        finally:
+            browser.close()
 
 
 def test_only_the_personas_the_selection_names_sign_in():
