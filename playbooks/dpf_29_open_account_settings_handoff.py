@@ -1,7 +1,139 @@
-"""DPF-29 Open account settings handoff (/app/security/2fa -> account settings): not executable yet (no issue yet).
+"""DPF-29 Open account settings handoff (/app/security/2fa -> account settings): set up an authenticator from the
+2FA page's link, come back to it on, and prove it by signing in again.
 
-`dpf list` shows it as pending and `dpf run DPF-29` reports it as not run, never as passed.
+Runs as the `setup_developer` persona (2FA off, no other flow uses it). The set-up is scan-free: the flow reads the
+secret the page shows as text, keeps it and the recovery codes in the vault, and makes codes with pyotp. Afterwards,
+passed or failed, it turns 2FA off again (password and a fresh code) so the persona is as it was.
+
+Faults of a broken portal this flow must catch:
+- a set-up that accepts a wrong code;
+- a secret shown that is not the one the portal checks codes against (the right code is refused);
+- the 2FA page still saying "off" (or the codes left not 10) after the set-up;
+- a sign-in that asks for no code afterwards, or refuses the authenticator's code;
+- a recovery code that does not sign in, or signs in twice;
+- a download or copy of the recovery codes that is not the codes shown.
 """
 
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from playbooks.harness.pages import LoginPage, at_path
+from playbooks.harness.two_factor import (
+    REFUSED,
+    SECOND_FACTOR_PATH,
+    STEP_SECONDS,
+    AccountSecurityPage,
+    Authenticator,
+    RecoveryCodesPage,
+    TwoFactorPage,
+    asks_for_code,
+    new_client,
+    password_step,
+    second_step,
+    sign_out,
+    turn_off,
+)
+
 FLOW_ID = "DPF-29"
-PENDING = "no issue yet"
+RECOVERY_CODES = 10
+
+
+def copied_by(page, button, within_seconds: float = 5) -> str:
+    """What clicking a Copy button put on the clipboard; writing to it is asynchronous, so wait (bounded) for it."""
+    page.evaluate("navigator.clipboard.writeText('')")
+    button.click()
+    page.wait_for_function("async () => (await navigator.clipboard.readText()) !== ''", timeout=within_seconds * 1000)
+    return page.evaluate("navigator.clipboard.readText()")
+
+
+def a_wrong_code(secret: str) -> str:
+    """A 6-digit code that is no neighbouring time step's code of the secret."""
+    totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
+    step = int(time.time() // STEP_SECONDS)
+    near = {totp.generate_otp(step + offset) for offset in range(-2, 3)}
+    return next(f"{n:06d}" for n in range(123456, 1_000_000) if f"{n:06d}" not in near)
+
+
+@pytest.mark.dpf(FLOW_ID)
+def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_in, target, vault, secret_on_screen):
+    persona = setup_developer
+    session = signed_in.client_for(persona)  # the session the browser shares; it turns 2FA off again at the end
+    assert not asks_for_code(target.base_url, persona), f"{persona.key} must start with 2FA off"
+    page = open_page(persona, permissions=("clipboard-read", "clipboard-write"))
+    two_factor, settings, codes_page = TwoFactorPage(page), AccountSecurityPage(page), RecoveryCodesPage(page)
+    authenticator: Authenticator | None = None
+    try:
+        with flow.step("Click account settings link."):
+            page.goto("/app/security/2fa")
+            expect(two_factor.state).to_have_attribute("data-state", "off")
+            two_factor.account_settings.click()
+            expect(page).to_have_url(at_path("/account/security"))
+            expect(settings.heading).to_be_visible()
+
+        with secret_on_screen(page):
+            with flow.step("Complete authenticator setup."):
+                expect(settings.qr_code.locator("svg")).to_be_visible()
+                vault.put(f"{persona.key}.totp_secret", settings.secret.inner_text().strip())
+                authenticator = Authenticator(vault.get(f"{persona.key}.totp_secret"))
+                settings.confirm(a_wrong_code(authenticator.secret), persona.password)
+                expect(settings.code_error).to_be_visible()  # a wrong code is refused: the set-up is still there
+                settings.confirm(authenticator.code(), persona.password)
+                expect(codes_page.codes).to_have_count(RECOVERY_CODES)
+                codes = codes_page.texts()
+                for number, code in enumerate(codes, start=1):
+                    vault.put(f"{persona.key}.recovery_code_{number}", code)
+                with page.expect_download() as download:
+                    codes_page.download.click()
+                downloaded = Path(download.value.path()).read_text(encoding="utf-8").split()
+                copied = copied_by(page, codes_page.copy).split()
+                page.evaluate("navigator.clipboard.writeText('')")  # leave nothing behind on the clipboard
+                flow.capture("Recovery codes, shown once (masked)")
+
+        with flow.step("Return and verify updated state."):
+            codes_page.back.click()
+            expect(page).to_have_url(at_path("/app/security/2fa"))
+            expect(two_factor.state).to_have_attribute("data-state", "on")
+            expect(two_factor.codes_left).to_have_attribute("data-count", str(RECOVERY_CODES))
+
+        with flow.expected_result("2FA setup handoff works."):
+            stored = [vault.get(f"{persona.key}.recovery_code_{n}") for n in range(1, RECOVERY_CODES + 1)]
+            assert len(set(stored)) == RECOVERY_CODES, "the recovery codes are not 10 different codes"
+            assert downloaded == stored, "Download recovery codes does not give the codes shown"
+            assert copied == stored, "Copy recovery codes does not copy the codes shown"
+
+            # Signing in again, in a browser that has never signed in: the password now leads to a code.
+            fresh = open_page()
+            fresh.goto("/login")
+            LoginPage(fresh).sign_in(persona.email, persona.password)
+            expect(fresh).to_have_url(at_path(SECOND_FACTOR_PATH))
+            code_field = fresh.get_by_label("Authentication code", exact=True)
+            code_field.fill(authenticator.code())
+            code_field.press("Enter")
+            expect(fresh).to_have_url(at_path("/app"))
+            expect(fresh.get_by_test_id("account-email")).to_have_text(persona.email, ignore_case=True)
+
+            # A recovery code signs in once, and never again.
+            with new_client(target.base_url) as first:
+                assert password_step(first, persona) == SECOND_FACTOR_PATH
+                accepted = second_step(first, stored[0])
+                assert accepted.status_code in (302, 303) and not accepted.headers.get("location", "").startswith("/login"), (
+                    f"a recovery code was refused at the second step: HTTP {accepted.status_code}"
+                )
+                assert first.get("/app").status_code == 200, "a recovery code did not sign in"
+                sign_out(first)
+            with new_client(target.base_url) as again:
+                assert password_step(again, persona) == SECOND_FACTOR_PATH
+                reused = second_step(again, stored[0])
+                assert reused.status_code == REFUSED, f"a used recovery code was accepted again: HTTP {reused.status_code}"
+                assert again.get("/app").status_code != 200, "a used recovery code signed in again"
+    finally:
+        if authenticator is not None and asks_for_code(target.base_url, persona):
+            answer = turn_off(session, persona.password, authenticator.code())
+            assert answer.status_code in (302, 303), f"turning 2FA off again answered HTTP {answer.status_code}"
+            assert not asks_for_code(target.base_url, persona), f"{persona.key} still has 2FA on after the flow"

@@ -102,6 +102,7 @@ def harness_sources() -> list[Path]:
     return sorted((PROJECT / "playbooks").glob("dpf_*.py")) + [
         PROJECT / "playbooks" / "harness" / "pages.py",
         PROJECT / "playbooks" / "harness" / "api_calls.py",
+        PROJECT / "playbooks" / "harness" / "two_factor.py",
         PROJECT / "fixtures" / "portal.py",
         PROJECT / "fixtures" / "signin.py",
     ]

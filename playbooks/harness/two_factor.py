@@ -1,0 +1,134 @@
+"""Two-factor authentication as the flows see it: the screens DPF-28, DPF-29 and DPF-33 share (page objects: locators
+from the contract, verbs as methods, no assertions), the authenticator app the harness plays, and the sign-in's
+password step over HTTP, to learn whether a persona is asked for a code."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+import pyotp
+from playwright.sync_api import Locator, Page
+
+from fixtures.html_forms import hidden_fields
+from fixtures.personas import Persona
+
+from .contract import contract
+
+STEP_SECONDS = 30  # RFC 6238's time step, which the contract's second factor uses
+SECOND_FACTOR_PATH = contract().route("second_factor_form").path
+REFUSED = 401  # a wrong password or code at the contract's 2FA forms
+
+
+class TwoFactorPage:
+    """GET /app/security/2fa."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name="Two-factor authentication", exact=True)
+        self.state = page.get_by_test_id("two-factor-state")
+        self.since = page.get_by_test_id("two-factor-since")
+        self.codes_left = page.get_by_test_id("recovery-codes-left")
+        self.guidance = page.get_by_test_id("two-factor-guidance")
+        self.apps = page.get_by_test_id("authenticator-apps")
+        self.lost_phone = page.get_by_test_id("lost-phone")
+        self.account_settings = page.get_by_role("link", name="Account settings", exact=True).first
+
+
+class AccountSecurityPage:
+    """GET /account/security while 2FA is off: the set-up."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.heading = page.get_by_role("heading", level=1, name="Account security", exact=True)
+        self.qr_code = page.get_by_test_id("totp-qr")
+        self.secret = page.get_by_test_id("totp-secret")
+        self.password = page.get_by_label("Password", exact=True)  # asked when the sign-in is not recent
+        self.code = page.get_by_label("Authentication code", exact=True)
+        self.turn_on = page.get_by_role("button", name="Turn on two-factor authentication", exact=True)
+        self.code_error = page.get_by_test_id("field-error-code")
+
+    def confirm(self, code: str, password: str) -> None:
+        if self.password.count():
+            self.password.fill(password)
+        self.code.fill(code)
+        self.turn_on.click()
+
+
+class RecoveryCodesPage:
+    """The page that shows recovery codes once, after turning 2FA on or regenerating them."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.codes: Locator = page.get_by_test_id("recovery-code")
+        self.download = page.get_by_role("link", name="Download recovery codes", exact=True)
+        self.copy = page.get_by_role("button", name="Copy recovery codes", exact=True)
+        self.back = page.get_by_role("link", name="Back to two-factor authentication", exact=True)
+
+    def texts(self) -> list[str]:
+        return [code.strip() for code in self.codes.all_inner_texts()]
+
+
+@dataclass
+class Authenticator:
+    """The authenticator app the harness plays for one secret. A portal takes each time step's code once, so every
+    code it gives is of a step after the last one it gave, waiting for the clock to reach that step when needed
+    (never longer than one step)."""
+
+    secret: str = field(repr=False)
+    last_step: int = -1
+
+    def code(self) -> str:
+        step = int(time.time() // STEP_SECONDS)
+        if step <= self.last_step:
+            step = self.last_step + 1
+            while (left := step * STEP_SECONDS - time.time()) > 0:
+                time.sleep(left)  # the condition is the clock reaching the next step
+        self.last_step = step
+        return pyotp.TOTP(self.secret, interval=STEP_SECONDS).at(step * STEP_SECONDS)
+
+
+def new_client(base_url: str) -> httpx.Client:
+    return httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+
+
+def password_step(client: httpx.Client, persona: Persona) -> str:
+    """Sign in with the password alone through the contract's form; the path the portal sends the client to
+    (the second factor's route when it asks for a code)."""
+    form = hidden_fields(client.get("/login").text, "/login")
+    answer = client.post("/login", data={**form, "email": persona.email, "password": persona.password})
+    if answer.status_code not in (302, 303):
+        raise AssertionError(f"signing in as {persona.key} with the password answered HTTP {answer.status_code}")
+    return urlsplit(answer.headers.get("location", "")).path
+
+
+def second_step(client: httpx.Client, code: str) -> httpx.Response:
+    """Post a code at the second factor's form of the sign-in under way in `client`."""
+    form = hidden_fields(client.get(SECOND_FACTOR_PATH).text, SECOND_FACTOR_PATH)
+    return client.post(SECOND_FACTOR_PATH, data={**form, "code": code})
+
+
+def sign_out(client: httpx.Client) -> None:
+    form = hidden_fields(client.get("/app").text, "/logout")
+    if form:
+        client.post("/logout", data=form)
+
+
+def asks_for_code(base_url: str, persona: Persona) -> bool:
+    """Whether signing in as the persona asks for a second factor after the password. A sign-in that needs no code
+    is signed out again; one waiting for a code is left to expire."""
+    with new_client(base_url) as client:
+        landed = password_step(client, persona)
+        if landed == SECOND_FACTOR_PATH:
+            return True
+        sign_out(client)
+        return False
+
+
+def turn_off(client: httpx.Client, password: str, code: str) -> httpx.Response:
+    """POST /account/security/2fa/disable with the password and a code, as the signed-in client."""
+    action = contract().route("two_factor_disable").path
+    form = hidden_fields(client.get(contract().route("account_security").path).text, action)
+    return client.post(action, data={**form, "password": password, "code": code})
