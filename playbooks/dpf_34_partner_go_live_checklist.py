@@ -1,7 +1,298 @@
-"""DPF-34 Partner go-live checklist: not executable yet (no issue yet).
+"""DPF-34 Partner go-live checklist: each item prepared through the UI where a partner would, then checked twice:
+on the portal's go-live checklist (`/app/go-live`, whose JSON twin must agree with the page), and by its effect.
 
-`dpf list` shows it as pending and `dpf run DPF-34` reports it as not run, never as passed.
+The flow runs as the `go_live_admin` persona, admin of an organisation no other flow shares, because it turns on
+2FA for every admin of its organisation, adds an alert rule and sets the rotation policy to "immediately"; it puts
+all of that back when it ends (2FA off with a recovery code it kept, rules deleted, policy restored, applications
+and endpoints deleted).
+
+Each check must fail before its item is prepared (products excepted: a portal may subscribe a new application by
+itself) and pass after, and each item is proven by what it does:
+1. the production application lists its https callback URLs, none local;
+2. only the rotated secret gets a token, the first-issued one is refused;
+3. the production credential calls one operation of every required product;
+4. the sandbox calls appear in usage under the request IDs the API answered;
+5. the harness's receiver, which verifies signatures, got one correctly signed test event (answered 2xx) and one
+   wrongly signed (refused with 401), and the page shows those answers with their time;
+6. the alert fires once its rule is broken: on the usage page and as a signed `usage.alert` delivery;
+7. signing in asks for a second factor.
+
+Faults of a broken portal this flow must catch: a check that passes before its item exists, a JSON twin that
+disagrees with the page, a signature check that never sends the wrongly signed event, an alert that never fires,
+an old secret that keeps working after rotation. A target without `/app/go-live` fails with "no /app/go-live".
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+import standardwebhooks
+from playwright.sync_api import Page, expect
+
+from fixtures.html_forms import hidden_fields, testid_elements
+from fixtures.organisations import data_of_fixture  # noqa: F401 - provides the data_of fixture
+from playbooks.harness.api_calls import (
+    access_token,
+    bearer,
+    operations,
+    request_token,
+    request_without_relying_on_examples,
+)
+from playbooks.harness.contract import contract
+from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage, SecretDialog, WebhooksPage
+from playbooks.harness.two_factor import AccountSecurityPage, Authenticator, RecoveryCodesPage, asks_for_code, turn_off
+
 FLOW_ID = "DPF-34"
-PENDING = "no issue yet"
+CALLBACKS = ["https://partner.example/oauth/callback", "https://www.partner.example/oauth/return"]
+REQUEST_ID = contract().api["request_id_header"]
+ALERT_THRESHOLD_PERCENT = 50
+BAD_CALLS = 8  # against the few good ones, well over the threshold
+POLLS = 20
+
+
+class GoLive:
+    """The go-live checklist page and its JSON twin, read together."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    def open(self) -> None:
+        response = self.page.goto("/app/go-live")
+        assert response is not None and response.status == 200, (
+            f"no /app/go-live: the portal answered HTTP {response and response.status}"
+        )
+
+    def check(self, check_id: str) -> Any:
+        return self.page.locator(f'[data-testid="go-live-check"][data-check="{check_id}"]')
+
+    def twin(self) -> dict[str, Any]:
+        answer = self.page.request.get("/app/go-live.json")
+        assert answer.status == 200, f"/app/go-live.json answered HTTP {answer.status}"
+        return answer.json()
+
+    def state_of(self, check_id: str, *, passed: bool) -> None:
+        """The check is in that state on the page, and the JSON twin says the same, with the same words."""
+        self.open()
+        row = self.check(check_id)
+        expect(row).to_have_count(1)
+        expect(row).to_have_attribute("data-state", "pass" if passed else "fail")
+        detail = row.get_by_test_id("go-live-check-detail").inner_text().strip()
+        twin = {c["id"]: c for c in self.twin()["checks"]}[check_id]
+        assert twin["passed"] is passed, f"/app/go-live.json says {check_id} passed={twin['passed']}, the page not"
+        assert twin["detail"] == detail, f"the page and /app/go-live.json explain {check_id} differently"
+        if not passed:
+            assert row.get_by_test_id("go-live-check-link").get_attribute("href"), f"{check_id} links to no fix"
+
+
+def one_call_per_product(openapi: dict[str, Any], products: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """For each product, a GET operation of it with no path parameter: (path, httpx arguments)."""
+    chosen = {}
+    for method, path, operation in operations(openapi):
+        product = (operation.get("tags") or [""])[0]
+        if method == "GET" and "{" not in path and product in products and product not in chosen:
+            chosen[product] = (path, request_without_relying_on_examples(path, operation))
+    missing = set(products) - set(chosen)
+    assert not missing, f"/openapi.json gives no GET operation without path parameters for {sorted(missing)}"
+    return chosen
+
+
+def delete_rule(client: httpx.Client, rule_id: str) -> None:
+    action = f"/app/usage/alerts/{rule_id}/delete"
+    answer = client.post(action, data=hidden_fields(client.get("/app/usage/alerts").text, action))
+    assert answer.status_code in (302, 303), f"deleting alert rule {rule_id} answered HTTP {answer.status_code}"
+
+
+def call(api: httpx.Client, token: str, arguments: dict[str, Any]) -> httpx.Response:
+    return api.get(arguments["url"], params=arguments.get("params"), headers=bearer(token))
+
+
+@pytest.mark.dpf(FLOW_ID)
+def test_partner_go_live_checklist(flow, open_page, go_live_admin, data_of, vault, api, target, webhook_inbox,
+                                   secret_on_screen):
+    mine = data_of(go_live_admin)
+    portal = mine.account
+    page = open_page(go_live_admin)
+    go_live = GoLive(page)
+    form, dialog, keys, webhooks = ApplicationForm(page), SecretDialog(page), KeysPage(page), WebhooksPage(page)
+    name = mine.applications.unique_name()
+    mine.applications.will_remove(name)
+    mine.webhook_endpoints.will_remove(webhook_inbox.url)
+    original_policy = portal.rotation_policy()
+    rule_ids: list[str] = []
+    recovery_code_name = f"{go_live_admin.key}.recovery_code"
+    two_factor_on = False
+    go_live.open()  # a target without the page fails here, before anything is changed
+    try:
+        portal.set_rotation_policy(0)  # the rotated-away secret stops working at once
+
+        with flow.step("Production app registered with final callback URLs."):
+            go_live.state_of("production_app", passed=False)
+            with secret_on_screen(page):
+                page.goto("/app/apps")
+                ApplicationsPage(page).create.click()
+                form.name.fill(name)
+                form.callback_urls.fill("\n".join(CALLBACKS))
+                form.environment("Production").check()
+                form.create.click()
+                expect(dialog.root).to_be_visible()
+                client_id = dialog.client_id.inner_text().strip()
+                dialog.keep(vault, f"{client_id}.first_client_secret")
+                dialog.done.click()
+            page.goto("/app/apps")
+            row = ApplicationsPage(page).row(name)
+            expect(row.get_by_test_id("environment")).to_have_text("production")
+            listed = row.get_by_test_id("callback-urls").inner_text()
+            assert all(url in listed for url in CALLBACKS), f"the application lists {listed!r} as its callbacks"
+            assert "localhost" not in listed and "http:" not in listed
+            app_id = int(row.get_attribute("data-application-id") or 0)
+            go_live.state_of("production_app", passed=True)
+
+        with flow.step("Secrets stored in vault and rotated."):
+            go_live.state_of("secret_rotated", passed=False)
+            with secret_on_screen(page):
+                page.goto("/app/keys")
+                keys.action(client_id, "Rotate secret").click()
+                expect(dialog.client_id).to_have_text(client_id)
+                dialog.keep(vault, f"{client_id}.client_secret")
+                dialog.done.click()
+            rotated = vault.get(f"{client_id}.client_secret")
+            # Before any product is approved a token may be refused for its scope (400), but never the client:
+            # the rotated secret authenticates, the first-issued one no longer does (the token itself in the next step).
+            answer = request_token(api, client_id, rotated)
+            assert answer.status_code != 401, f"the rotated secret is refused: {answer.json().get('error')}"
+            first = request_token(api, client_id, vault.get(f"{client_id}.first_client_secret"))
+            assert first.status_code == 401, f"the first-issued secret still authenticates: HTTP {first.status_code}"
+            assert first.json().get("error") == "invalid_client"
+            go_live.state_of("secret_rotated", passed=True)
+            assert rotated not in page.content(), "the go-live page shows the secret"
+
+        with flow.step("Required APIs subscribed/approved."):
+            required = portal.automatic_products("production")
+            assert required, "no automatically approved product is offered in production"
+            page.goto("/app/products")
+            for product in required:
+                subscription = page.locator(f'[data-testid="product"][data-product="{product}"]') \
+                    .get_by_test_id("subscription-row").filter(has_text=name)
+                subscribe = subscription.get_by_role("button", name="Subscribe")
+                if subscribe.count():  # the portal may have subscribed the new application by itself
+                    subscribe.click()
+                    page.goto("/app/products")
+                expect(subscription.get_by_test_id("subscription-state")).to_have_attribute("data-state", "approved")
+            calls = one_call_per_product(api.get("/openapi.json").json(), required)
+            production_token = access_token(api, client_id, rotated)
+            for product, (path, arguments) in calls.items():
+                answer = call(api, production_token, arguments)
+                assert 200 <= answer.status_code < 300, f"the production app calling {product} ({path}): HTTP {answer.status_code}"
+            go_live.state_of("products_approved", passed=True)
+
+        with flow.step("Sandbox test cases passed."):
+            go_live.state_of("sandbox_calls", passed=False)
+            sandbox = mine.applications.create(environment="sandbox", products=required)
+            sandbox_token = access_token(api, sandbox.client_id, vault.get(sandbox.secret_name))
+            request_ids = {}
+            for product, (path, arguments) in calls.items():
+                answer = call(api, sandbox_token, arguments)
+                assert 200 <= answer.status_code < 300, f"the sandbox call to {product} ({path}): HTTP {answer.status_code}"
+                request_ids[answer.headers[REQUEST_ID]] = str(answer.status_code)
+            page.goto(f"/app/usage?application={sandbox.id}")
+            for request_id, status in request_ids.items():
+                expect(page.locator(f'[data-testid="usage-row"][data-request-id="{request_id}"]')) \
+                    .to_have_attribute("data-status", status)
+            go_live.state_of("sandbox_calls", passed=True)
+
+        with flow.step("Webhook delivery validated with signature checks."):
+            go_live.state_of("webhook_signature", passed=False)
+            page.goto("/app/webhooks")
+            with secret_on_screen(page):
+                webhooks.url.fill(webhook_inbox.url)
+                webhooks.event_type("webhook.test").check()
+                webhooks.event_type("usage.alert").check()
+                webhooks.add.click()
+                expect(dialog.root).to_be_visible()
+                dialog.keep(vault, f"{app_id}.webhook_secret")
+                dialog.done.click()
+            webhook_secret = vault.get(f"{app_id}.webhook_secret")
+            webhook_inbox.refuse_bad_signatures(webhook_secret)  # as a partner's receiver must
+            go_live.open()
+            with page.expect_response(lambda r: r.request.method == "POST" and "/app/go-live/" in r.url):
+                page.get_by_role("button", name="Run signature check").first.click()
+            good = webhook_inbox.wait_for(lambda d: d.answered < 300)
+            bad = webhook_inbox.wait_for(lambda d: d.answered >= 400)
+            assert len(webhook_inbox.received()) == 2, "the signature check sent more than one good and one bad event"
+            good.verify(webhook_secret)  # raises unless correctly signed
+            with pytest.raises(standardwebhooks.WebhookVerificationError):
+                bad.verify(webhook_secret)
+            go_live.state_of("webhook_signature", passed=True)
+            result = page.get_by_test_id("signature-check")
+            expect(result).to_have_attribute("data-valid-status", str(good.answered))
+            expect(result).to_have_attribute("data-invalid-status", str(bad.answered))
+            for sent_at in ("valid-sent-at", "invalid-sent-at"):
+                assert result.get_by_test_id(sent_at).get_attribute("datetime"), f"{sent_at} gives no time"
+
+        with flow.step("Usage monitoring and alerting in place."):
+            go_live.state_of("alert_rule", passed=False)
+            rule_name = mine.applications.unique_name()
+            page.goto("/app/usage/alerts")
+            new_rule = page.locator('form[action="/app/usage/alerts"]')
+            new_rule.locator('[name="name"]').fill(rule_name)
+            new_rule.locator('[name="kind"]').select_option("error_rate")
+            new_rule.locator('[name="threshold"]').fill(str(ALERT_THRESHOLD_PERCENT))
+            new_rule.locator('[name="window_minutes"]').fill("5")
+            new_rule.locator('[name="application"]').select_option(str(sandbox.id))
+            new_rule.get_by_role("button").click()
+            page.goto("/app/usage/alerts")
+            rule = page.get_by_test_id("alert-rule").filter(has_text=rule_name)
+            expect(rule).to_have_count(1)
+            rule_ids.append(rule.get_attribute("data-rule-id") or "")
+            expect(rule).to_have_attribute("data-state", "ok")
+            go_live.state_of("alert_rule", passed=True)
+            # Break the rule: calls the API refuses, from the application it watches.
+            for _ in range(BAD_CALLS):
+                refused = api.post("/api/v1/payments", json={"amount": 1, "currency": "GBP", "colour": "red"},
+                                   headers=bearer(sandbox_token))
+                assert refused.status_code == 400, f"a payment with an unknown field answered HTTP {refused.status_code}"
+            firing = page.locator(f'[data-testid="alert-firing"][data-rule-id="{rule_ids[0]}"]')
+            for _ in range(POLLS):  # the portal evaluates its rules when usage is shown: a bounded poll
+                page.goto("/app/usage")
+                if firing.count():
+                    break
+                page.wait_for_timeout(500)
+            expect(firing).to_have_count(1)
+            alert = webhook_inbox.wait_for(lambda d: d.event.get("type") == "usage.alert"
+                                           and str(d.event.get("data", {}).get("rule_id")) == rule_ids[0])
+            assert alert.verify(webhook_secret)["data"]["kind"] == "error_rate"
+
+        with flow.step("2FA enabled for developer admins."):
+            go_live.state_of("admins_2fa", passed=False)
+            security = AccountSecurityPage(page)
+            with secret_on_screen(page):
+                page.goto("/account/security")
+                vault.put(f"{go_live_admin.key}.totp_seed", security.secret.inner_text().strip())
+                authenticator = Authenticator(vault.get(f"{go_live_admin.key}.totp_seed"))
+                security.confirm(authenticator.code(), go_live_admin.password)
+                codes = RecoveryCodesPage(page)
+                expect(codes.codes.first).to_be_visible()
+                vault.put(recovery_code_name, codes.texts()[0])
+                two_factor_on = True
+            assert asks_for_code(target.base_url, go_live_admin), "signing in does not ask for a second factor"
+            go_live.state_of("admins_2fa", passed=True)
+
+        with flow.expected_result("partner integration is operationally ready."):
+            go_live.open()
+            summary = page.get_by_test_id("go-live-summary")
+            expect(summary).to_contain_text("7 of 7 checks pass")
+            expect(summary).to_have_attribute("data-passed", "7")
+            twin = go_live.twin()
+            assert twin["ready"] is True and twin["passed"] == twin["total"] == 7, f"/app/go-live.json: {twin['summary']}"
+            on_page = {e["data-check"]: e["data-state"] for e in testid_elements(page.content(), "go-live-check")}
+            assert on_page == {c["id"]: "pass" if c["passed"] else "fail" for c in twin["checks"]}
+            assert twin["application"]["id"] == app_id, "the checklist is not about the flow's production application"
+    finally:
+        if two_factor_on:
+            answer = turn_off(portal.client, go_live_admin.password, vault.get(recovery_code_name))
+            assert answer.status_code in (302, 303), f"turning 2FA off again answered HTTP {answer.status_code}"
+        for rule_id in rule_ids:
+            delete_rule(portal.client, rule_id)
+        portal.set_rotation_policy(original_policy)

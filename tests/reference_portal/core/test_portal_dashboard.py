@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pyotp
 import pytest
 
 from reference_portal.areas.dashboard import QUICK_LINKS, empty_area
-from reference_portal.core.config import DEMO_TOTP_SECRET
 from reference_portal.core.routing import Access, Rule
 from reference_portal.routes import ROUTES
 
@@ -22,6 +20,7 @@ QUICK_LINKS_EXPECTED = [
     ("Usage", "/app/usage"),
     ("FAQ", "/app/faq"),
     ("Security", "/app/security/2fa"),
+    ("Go-live", "/app/go-live"),
 ]
 CHECKLIST_ITEM = re.compile(
     r'data-testid="checklist-item" data-state="(done|todo)">\s*<span class="state">[^<]*</span>\s*'
@@ -59,41 +58,36 @@ def test_dashboard_has_a_quick_link_to_every_area(dashboard: str):
     assert [(link.name, link.href) for link in QUICK_LINKS] == QUICK_LINKS_EXPECTED
 
 
-def test_a_new_organisation_has_everything_still_to_do(dashboard: str):
-    assert checklist(dashboard) == [
-        ("Create an application", "/app/apps", "todo"),
-        ("Make your first API call", "/app/docs", "todo"),
-        ("Configure a webhook", "/app/webhooks", "todo"),
-        ("Turn on two-factor authentication", "/app/security/2fa", "todo"),
-    ]
+GO_LIVE_CHECKS = [
+    ("Production application with final callback URLs", "/app/apps/new"),
+    ("Secret rotated within 90 days, not the one first issued", "/app/apps/new"),
+    ("Products subscribed and approved", "/app/apps/new"),
+    ("Sandbox test calls made and successful", "/app/products"),
+    ("Webhook endpoint passed a signature check", "/app/webhooks"),
+    ("An alert rule in place", "/app/usage/alerts"),
+    ("Every organisation admin with 2FA on", "/app/security/2fa"),
+]
 
 
-def test_checklist_items_are_done_once_the_organisation_has_them(client, auth, portal, clock):
+def test_a_new_organisation_has_every_go_live_check_still_to_do(dashboard: str):
+    assert checklist(dashboard) == [(label, href, "todo") for label, href in GO_LIVE_CHECKS]
+    assert "0 of 7 checks pass" in section(dashboard, "onboarding-checklist")
+
+
+def test_the_checklist_is_the_go_live_computation(client, auth, portal, clock):
+    """One computation: what the dashboard lists is what /app/go-live.json says, check for check."""
     org = portal.db.scalar("SELECT id FROM organisations WHERE name = 'Acme Payments'")
     with portal.db.transaction() as conn:
-        conn.execute(
-            "INSERT INTO applications (organisation_id, name, environment, callback_urls, created_at, updated_at)"
-            " VALUES (?, 'Checkout', 'sandbox', '', ?, ?)",
-            (org, clock.now, clock.now),
-        )
         conn.execute(
             "INSERT INTO webhook_endpoints (organisation_id, url, created_at) VALUES (?, 'https://hooks.example/x', ?)",
             (org, clock.now),
         )
+        conn.execute("UPDATE users SET organisation_role = 'member' WHERE organisation_id = ?", (org,))
     auth.sign_in(client, "dev@example.com", "developer-demo-pass")
-    states = {label: state for label, _, state in checklist(client.get("/app").text)}
-    assert states == {
-        "Create an application": "done",
-        "Make your first API call": "todo",
-        "Configure a webhook": "done",
-        "Turn on two-factor authentication": "todo",
-    }
-
-
-def test_two_factor_item_is_done_for_an_account_with_2fa(client, auth, clock):
-    auth.sign_in(client, "dev-2fa@example.com", "developer-demo-pass", code=pyotp.TOTP(DEMO_TOTP_SECRET).at(clock.now))
-    states = {label: state for label, _, state in checklist(client.get("/app").text)}
-    assert states["Turn on two-factor authentication"] == "done"
+    listed = {label: state for label, _, state in checklist(client.get("/app").text)}
+    computed = client.get("/app/go-live.json").json()["checks"]
+    assert listed == {check["title"]: "done" if check["passed"] else "todo" for check in computed}
+    assert listed["Every organisation admin with 2FA on"] == "todo"  # an organisation without an admin is not ready
 
 
 def test_the_navigation_marks_the_current_page(dashboard: str):
@@ -118,7 +112,8 @@ def test_the_main_navigation_reaches_every_developer_area_that_has_a_page(client
     linked = set(re.findall(r'<a href="([^"]+)"', navigation))
     area_pages = {rule.pattern for rule in ROUTES if rule.method == "GET" and rule.access is Access.DEVELOPER
                   and rule.pattern.count("/") == 2}  # /app/<area>: an area's own page, not one of its sub-pages
-    # the testing guide is reached from Docs, the CSV export from Usage, account settings from Security (2FA)
-    assert area_pages - linked == {"/app/how-to-test", "/app/usage.csv", "/account/security"}
+    # the testing guide is reached from Docs, the CSV export from Usage, account settings from Security (2FA), the
+    # go-live checks as JSON from Go-live
+    assert area_pages - linked == {"/app/how-to-test", "/app/usage.csv", "/account/security", "/app/go-live.json"}
     for href in linked - {"/"}:
         assert client.get(href).status_code == 200, href
