@@ -4,6 +4,7 @@ for the error code the API answered.
 
 Faults of a broken portal this flow must catch:
 - a filter that is ignored or not kept in the URL (another application's calls counted, or the status class);
+- a custom from/to range that is ignored (a range that ended before the calls still counts them);
 - an error-heavy period missing, or its drill-down not listing the failing requests by request ID and status;
 - a failing route without the error code the API answered, or not linking to that code's FAQ anchor.
 """
@@ -11,6 +12,7 @@ Faults of a broken portal this flow must catch:
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
@@ -44,6 +46,13 @@ def test_usage_filtering_and_troubleshooting(flow, open_page, developer, applica
         filtered, filtered_errors = usage.value("requests"), usage.value("errors")
         page.goto(f"/app/usage?application={app.id}&window=1h&status=4xx")
         only_4xx = usage.value("requests")
+        # custom ranges (UTC, to the minute): two hours around the calls, and two hours that ended before them
+        now, hour = datetime.now(timezone.utc), timedelta(hours=1)
+        in_range = {}
+        for name, (start, end) in (("around", (now - hour, now + hour)), ("before", (now - 3 * hour, now - hour))):
+            response = page.goto(f"/app/usage?application={app.id}&from={start:%Y-%m-%dT%H:%M}&to={end:%Y-%m-%dT%H:%M}")
+            assert response is not None and response.status == 200, f"a custom range answered HTTP {response.status}"
+            in_range[name] = usage.value("requests")
 
     with flow.step("Inspect error-heavy periods."):
         page.goto(f"/app/usage?application={app.id}&window=1h")
@@ -67,6 +76,8 @@ def test_usage_filtering_and_troubleshooting(flow, open_page, developer, applica
         assert unfiltered >= made.total + others.total, f"unfiltered the page counts only {unfiltered:g} calls"
         assert unfiltered != filtered, "the unfiltered totals are the app's: the application filter changes nothing"
         assert only_4xx == len(made.failed), f"filtered to 4xx, the page counts {only_4xx:g} calls"
+        assert in_range["around"] == made.total, f"over a range around the calls, {in_range['around']:g} calls, not {made.total}"
+        assert in_range["before"] == 0, f"over a range that ended before the calls, {in_range['before']:g} calls"
         assert heavy_errors == len(made.failed), f"the error-heavy periods hold {heavy_errors} errors, not {len(made.failed)}"
         for request_id, (status, _) in made.failed.items():
             assert listed.get(request_id) == str(status), f"failing request {request_id} is not in its period's log"

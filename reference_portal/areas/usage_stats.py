@@ -4,8 +4,8 @@ reading a few rows per application and hour; the hour under way comes from the l
 counts at once.
 
 p95 latency is exact (the nearest-rank value of the logged latencies) up to EXACT_P95_CALLS calls, and above that
-read from the rollup's latency histogram: the upper edge of the bucket that holds the nearest rank, at most about
-7.5% above the exact value.
+read from the rollups' latency histogram (per day for whole days, per hour for the whole hours around them, the log
+for the rest): the upper edge of the bucket that holds the nearest rank, at most about 7.5% above the exact value.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 HOUR = 3600
+DAY = 86400
 BUCKETS_PER_DECADE = 32  # must match the rollup trigger in schema/0009_usage_alerts.sql
 EXACT_P95_CALLS = 20_000
 STATUS_CLASSES = {"2xx": (200, 299), "3xx": (300, 399), "4xx": (400, 499), "5xx": (500, 599)}
@@ -125,22 +126,24 @@ def counts(conn: sqlite3.Connection, scope: Scope, start: float, end: float, *, 
     out.calls = sum(slot[0] for slot in out.buckets.values())
     out.errors = sum(slot[1] for slot in out.buckets.values())
     if with_p95 and out.calls:
-        out.p95 = _p95(conn, scope, start, end, out.calls, raw_ranges, first, last)
+        out.p95 = _p95(conn, scope, start, end, out.calls)
     return out
 
 
-def _p95(conn: sqlite3.Connection, scope: Scope, start: float, end: float, calls: int,
-         raw_ranges: list[tuple[float, float]], first: int, last: int) -> float:
+def _p95(conn: sqlite3.Connection, scope: Scope, start: float, end: float, calls: int) -> float:
     rank = math.ceil(0.95 * calls)  # nearest rank
     if calls <= EXACT_P95_CALLS:
         where, params = raw_where(scope, start, end)
         return float(conn.execute(f"SELECT c.latency_ms{where} ORDER BY c.latency_ms LIMIT 1 OFFSET ?",
                                   (*params, rank - 1)).fetchone()[0])
     histogram: Counter[int] = Counter()
-    if first < last:
+    days, hours, raw_ranges = _histogram_parts(start, end)
+    parts = [("api_latency_daily", "day", days)] if days else []
+    parts += [("api_latency_hourly", "hour", part) for part in hours]
+    for table, column, (first, last) in parts:
         where, params = _filters(scope, "r", "status_class")
-        for row in conn.execute(f"SELECT r.bucket, SUM(r.calls) FROM api_latency_hourly r{where}"
-                                " AND r.hour >= ? AND r.hour < ? GROUP BY r.bucket", (*params, first, last)):
+        for row in conn.execute(f"SELECT r.bucket, SUM(r.calls) FROM {table} r{where}"
+                                f" AND r.{column} >= ? AND r.{column} < ? GROUP BY r.bucket", (*params, first, last)):
             histogram[int(row[0])] += int(row[1])
     for s, e in raw_ranges:
         where, params = raw_where(scope, s, e)
@@ -152,6 +155,20 @@ def _p95(conn: sqlite3.Connection, scope: Scope, start: float, end: float, calls
         if seen >= rank:
             return bucket_upper_edge(bucket)
     raise AssertionError("the histogram holds fewer calls than were counted")
+
+
+def _histogram_parts(start: float, end: float) -> tuple[tuple[int, int] | None, list[tuple[int, int]],
+                                                         list[tuple[float, float]]]:
+    """[start, end) as the whole days inside it, the whole hours around those, and the part-hours at its edges."""
+    first, last = split(start, end)
+    if first >= last:
+        return None, [], [(start, end)]
+    raw = [(s, e) for s, e in ((start, first), (last, end)) if s < e]
+    first_day, last_day = math.ceil(first / DAY) * DAY, math.floor(last / DAY) * DAY
+    if first_day >= last_day:
+        return None, [(first, last)], raw
+    hours = [(s, e) for s, e in ((first, first_day), (last_day, last)) if s < e]
+    return (first_day, last_day), hours, raw
 
 
 def failing_routes(conn: sqlite3.Connection, scope: Scope, start: float, end: float, limit: int = 10) -> list[dict[str, Any]]:

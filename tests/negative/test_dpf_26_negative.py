@@ -1,4 +1,5 @@
-"""DPF-26 must fail when filters are ignored, error-heavy periods are hidden or the FAQ link loses its code."""
+"""DPF-26 must fail when filters or the custom range are ignored, error-heavy periods are hidden or the FAQ link loses
+its code."""
 
 import re
 
@@ -25,4 +26,13 @@ def test_fails_when_the_application_filter_is_ignored(start_portal, run_playbook
         return usage.index(request)
 
     outcome = run_playbook("DPF-26", start_portal(routes=replace_route_endpoint("/app/usage", ignoring_the_application)))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_custom_range_is_ignored(start_portal, run_playbook, replace_route_endpoint):
+    def ignoring_the_range(request):
+        request.query_string = re.sub(r"(^|&)(from|to)=[^&]*", "", request.query_string)
+        return usage.index(request)
+
+    outcome = run_playbook("DPF-26", start_portal(routes=replace_route_endpoint("/app/usage", ignoring_the_range)))
     assert outcome.outcome == "failed", str(outcome)

@@ -9,7 +9,6 @@ import random
 
 import pytest
 
-from reference_portal import Config, Portal
 from reference_portal.areas import usage_stats
 from reference_portal.areas.usage_stats import Scope
 
@@ -114,7 +113,7 @@ def test_recent_calls_are_the_newest_of_every_application(portal, logged):
 
 
 def test_a_deleted_application_leaves_the_rollups(portal, logged):
-    org, apps, _ = logged
+    _, apps, _ = logged
     with portal.db.transaction() as conn:
         conn.execute("DELETE FROM applications WHERE id = ?", (apps[1],))
     assert portal.db.scalar("SELECT COUNT(*) FROM api_usage_hourly WHERE application_id = ?", (apps[1],)) == 0
@@ -127,7 +126,7 @@ def cards(read_page, html):
 
 
 def test_a_custom_range_counts_its_calls_and_stays_in_the_links(developer, read_page, logged):
-    org, apps, rows = logged
+    _, apps, rows = logged
     # 2027-01-15 08:00 UTC is NOW; the range is the 6 hours before 07:00
     page = developer.get("/app/usage", params={"from": "2027-01-15T01:00", "to": "2027-01-15T07:00"})
     assert page.status_code == 200
@@ -139,7 +138,7 @@ def test_a_custom_range_counts_its_calls_and_stays_in_the_links(developer, read_
 
 
 def test_a_whole_day_range_takes_in_its_last_day(developer, read_page, logged):
-    org, apps, rows = logged
+    _, apps, rows = logged
     page = developer.get("/app/usage", params={"from": "2027-01-14", "to": "2027-01-15"})
     assert cards(read_page, page.text)["requests"] == by_hand(rows, apps, NOW - 8 * HOUR - 86400, NOW + 1)["calls"]
 
@@ -166,7 +165,7 @@ def test_bad_ranges_are_a_clear_400(developer, query, message):
         assert answer.status_code == 400 and message in answer.text
 
 
-def test_the_demo_seed_has_30_days_of_traffic_with_incidents(tmp_path, clock, make_portal):
+def test_the_demo_seed_has_30_days_of_traffic_with_incidents(make_portal):
     portal = make_portal(demo_traffic=True)
     org = organisation(portal)
     conn = portal.db.connection()

@@ -7,7 +7,7 @@ from reference_portal.areas import alerts
 
 
 def test_a_firing_rule_is_delivered_signed_once(portal, ui, receiver, clock, wh):
-    subscribed, secret = ui.add_endpoint(receiver.url("/alerts"), ("usage.alert",))
+    _, secret = ui.add_endpoint(receiver.url("/alerts"), ("usage.alert",))
     ui.add_endpoint(receiver.url("/payments"), ("payment.succeeded",))
     org = wh.organisation_id(portal)
     with portal.db.transaction() as conn:
