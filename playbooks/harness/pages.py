@@ -146,3 +146,19 @@ class WebhooksPage:
         """A row's action: Deactivate, Activate, Rotate secret, Send test event, Delivery logs or Delete."""
         row = self.row(url)
         return row.get_by_role("button", name=name).or_(row.get_by_role("link", name=name))
+
+
+class SessionsSection:
+    """Sessions and devices on the 2FA page: one row per active session of the account."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.root = page.get_by_test_id("sessions")
+        self.current_rows = self.root.locator('[data-testid="session-row"][data-current="true"]')
+
+    def row(self, session_id: str) -> Locator:
+        return self.root.locator(f'[data-testid="session-row"][data-session-id="{session_id}"]')
+
+    def remove(self, session_id: str) -> Locator:
+        return self.row(session_id).get_by_role("button", name="Remove")
+

@@ -69,6 +69,7 @@ TEMPLATE_VARIANTS = {  # template: [(real source, variant)]
                    '<div class="layout"><section class="content"><p class="notice">Maintenance on Sunday.</p>'
                    "{% block main %}{% endblock %}</section></div>")],
     "dashboard/index.html": [("Welcome, ", "Hello again, ")],
+    "security/sessions_section.html": [("{% for s in account_sessions %}", "{% for s in account_sessions|reverse %}")],
 }
 
 
