@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import urlsplit
 
+from playbooks.harness.flow_ids import normalise
+
 EMBEDDED = "embedded"
 
 
@@ -31,7 +33,8 @@ def run_kind(ids: Sequence[str], groups: Sequence[str]) -> str:
         return "all"
     kind = "-".join(filter(None, [
         "group-" + "-".join(sorted(set(groups))) if groups else "",
-        "flows-" + "-".join(sorted(set(i.split("-")[-1] for i in ids))) if ids else "",
+        "flows-" + "-".join(sorted({normalise(part)[-2:] for i in ids for part in i.split(",") if part.strip()}))
+        if ids else "",
     ]))
     if len(kind) > 60:
         kind = kind[:40] + "-" + hashlib.sha256(kind.encode()).hexdigest()[:12]

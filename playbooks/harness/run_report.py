@@ -163,7 +163,7 @@ def harness_version() -> str:
 def commit() -> str:
     try:
         done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
-                              text=True, timeout=10)
+                              text=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return done.stdout.strip() or "unknown"

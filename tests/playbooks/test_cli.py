@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-import xml.etree.ElementTree as ET
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
-from playbooks.harness import catalog, history, run_report
+from playbooks.harness import catalog, cli, history, run_report
 from playbooks.harness.cli import EXIT_USAGE, PROJECT_ROOT, build_parser, main, pytest_arguments, replay_command
-from playbooks.harness.modules import playbook_modules
+from playbooks.harness.modules import PlaybookModule
 from reference_portal import Config, Portal
 from reference_portal.serve import serve_in_background
 
@@ -28,13 +28,22 @@ def dpf(*args: str, reports: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_list_prints_all_34_flows(capsys):
+@pytest.fixture
+def pending(monkeypatch) -> list[PlaybookModule]:
+    """DPF-28 and DPF-29 as if they were still pending, whatever their state today."""
+    made_pending = {flow_id: PlaybookModule(f"dpf_{flow_id[-2:]}_x", flow_id, Path("x.py"), "issue 99 (a test)")
+                    for flow_id in ("DPF-28", "DPF-29")}
+    real = cli.module_for
+    monkeypatch.setattr(cli, "module_for", lambda flow_id: made_pending.get(flow_id) or real(flow_id))
+    return list(made_pending.values())
+
+
+def test_list_prints_all_34_flows(capsys, pending):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     for flow in catalog.flows():
         assert f"{flow.id}  {flow.group.letter}" in out
-    pending = next(m for m in playbook_modules() if not m.executable)
-    assert "executable" in out and f"pending ({pending.pending})" in out
+    assert "executable" in out and f"pending ({pending[0].pending})" in out
 
 
 def test_list_by_group(capsys):
@@ -58,20 +67,24 @@ def test_an_unknown_id_lists_the_valid_ones(capsys):
     assert "unknown flow ID 'DPF-99'" in err and "DPF-01" in err and "DPF-34" in err
 
 
-def test_a_pending_flow_is_reported_as_not_run_and_fails_the_run(capsys, tmp_path, monkeypatch):
+def test_a_pending_flow_is_reported_as_not_run_and_fails_the_run(capsys, tmp_path, monkeypatch, pending):
     monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
-    pending = next(m for m in playbook_modules() if not m.executable)
-    assert main(["run", pending.flow_id, "--no-report"]) == 1
+    assert main(["run", pending[0].flow_id, "--no-report"]) == 1
     out = capsys.readouterr().out
-    assert f"{pending.flow_id}  not run" in out and pending.pending in out
+    assert f"{pending[0].flow_id}  not run" in out and pending[0].pending in out
 
 
-def test_a_run_of_pending_flows_only_writes_an_honest_report_never_an_old_one(capsys, tmp_path, monkeypatch):
+def test_the_nightly_selection_is_all_34_flows_pending_ones_included(pending):
+    flows = cli.select_flows([], [])
+    assert len(flows) == len(catalog.flows()) == 34
+    assert {"DPF-28", "DPF-29"} <= {f.id for f in flows}
+
+
+def test_a_run_of_pending_flows_only_writes_an_honest_report_never_an_old_one(capsys, tmp_path, monkeypatch, pending):
     monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
     (tmp_path / "allure-results").mkdir()
     (tmp_path / "allure-results" / "old-result.json").write_text('{"status": "passed"}')
     (tmp_path / "junit.xml").write_text('<testsuite tests="25" failures="0"/>')
-    pending = [m for m in playbook_modules() if not m.executable][:2]
     assert main(["run", *(m.flow_id for m in pending), "--no-report"]) == 1
     out = capsys.readouterr().out
     assert f"0 of {len(pending)} flow(s) run" in out
@@ -94,6 +107,7 @@ def test_history_is_kept_per_target_and_kind_of_run(tmp_path):
     partner = history.history_path(tmp_path, history.target_key("https://developers.partner.example"),
                                    history.run_kind([], []))
     assert len({nightly, single, partner}) == 3
+    assert history.run_kind(["7", "dpf-12"], []) == history.run_kind(["DPF-12,DPF-07"], []) == "flows-07-12"
     assert partner.parent.name == "developers.partner.example" and nightly.name == "all.jsonl"
     nightly.parent.mkdir(parents=True)
     nightly.write_text(json.dumps({"uuid": "1", "testResults": {}}) + "\n")
@@ -103,13 +117,13 @@ def test_history_is_kept_per_target_and_kind_of_run(tmp_path):
 
 @pytest.mark.skipif(not (PROJECT_ROOT / "node_modules" / ".bin" / "allure").exists(), reason="needs the Allure CLI")
 def test_two_targets_keep_separate_histories_and_a_single_flow_run_leaves_the_nightlys_alone(tmp_path, monkeypatch,
-                                                                                            capsys):
+                                                                                            capsys, pending):
     monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
-    pending = next(m for m in playbook_modules() if not m.executable).flow_id
-    main(["run", pending, "--base-url", "http://portal-one.example:8000"])
-    main(["run", pending, "--base-url", "http://portal-two.example:8000"])
+    flow_id = pending[0].flow_id
+    main(["run", flow_id, "--base-url", "http://portal-one.example:8000"])
+    main(["run", flow_id, "--base-url", "http://portal-two.example:8000"])
     files = sorted(p.relative_to(tmp_path / "history").as_posix() for p in (tmp_path / "history").rglob("*.jsonl"))
-    kind = history.run_kind([pending], [])
+    kind = history.run_kind([flow_id], [])
     assert files == [f"portal-one.example-8000/{kind}.jsonl", f"portal-two.example-8000/{kind}.jsonl"], files
     for path in (tmp_path / "history").rglob("*.jsonl"):
         assert json.loads(path.read_text().splitlines()[-1])["dpf"]["target"] == path.parent.name
