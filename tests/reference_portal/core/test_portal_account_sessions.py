@@ -17,6 +17,10 @@ SAFARI_IPHONE = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)"
     " Version/17.1 Mobile/15E148 Safari/604.1"
 )
+SAFARI_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1"
+    " Safari/605.1.15"
+)
 FIREFOX_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 GLOBEX = ("owner@globex.example", "globex-owner-pass")
 
@@ -60,8 +64,7 @@ def log_kinds(read_page, client) -> list[str]:
         (CHROME_LINUX, "Chrome 131", "Linux"),
         (SAFARI_IPHONE, "Mobile Safari 17", "iOS 17.1"),
         (FIREFOX_WINDOWS, "Firefox 133", "Windows 10"),
-        ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1"
-         " Safari/605.1.15", "Safari 18", "Mac OS X 10.15"),
+        (SAFARI_MAC, "Safari 18", "Mac OS X 10.15"),
         ("python-httpx/0.28.1", "Unknown", "Unknown"),
         ("", "Unknown", "Unknown"),
     ],
