@@ -216,7 +216,7 @@ def test_partner_go_live_checklist(flow, open_page, go_live_admin, data_of, vaul
             webhook_secret = vault.get(f"{app_id}.webhook_secret")
             webhook_inbox.refuse_bad_signatures(webhook_secret)  # as a partner's receiver must
             go_live.open()
-            with page.expect_response(lambda r: r.request.method == "POST" and "/app/go-live/" in r.url):
+            with page.expect_response(lambda r: r.request.method == "POST" and "/app/go-live/signature-check" in r.url):
                 page.get_by_role("button", name="Run signature check").first.click()
             good = webhook_inbox.wait_for(lambda d: d.answered < 300)
             bad = webhook_inbox.wait_for(lambda d: d.answered >= 400)
