@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             "budget_ms": BUDGET_MS,
         }
         figures["ratio_30d_to_count"] = round(figures["page_30d_ms"] / max(figures["floor_count_ms"], 0.1), 2)
+        figures["ratio_30d_to_count_cpu"] = round(figures["page_30d_cpu_ms"] / max(figures["floor_count_cpu_ms"], 0.1), 2)
         figures["ratio_30d_to_1h"] = round(figures["page_30d_ms"] / max(figures["page_1h_ms"], 0.1), 2)
         figures["within_budget"] = figures["page_30d_ms"] < BUDGET_MS
         client.close()

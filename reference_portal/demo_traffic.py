@@ -1,7 +1,7 @@
 """Realistic API traffic for the demo organisation, so the usage charts are never empty: 30 days of calls up to the
 portal's clock, busier by day than by night and on weekdays than at weekends, mostly good, with the usual trickle of
-4xx, and two incidents: a 45-minute outage of POST /api/v1/payments (503s, slow) six days ago, and a client stuck in
-a retry loop hitting its rate limit (429s) for an hour two days ago. The same generator, at a higher rate, fills
+4xx, and two incidents: a 45-minute outage of /api/v1/payments (503s, slow, clients retrying) six days ago, and a
+client stuck in a retry loop hitting its rate limit (429s) for an hour two days ago. The same generator, at a higher rate, fills
 the usage benchmark (benchmarks/usage_page.py).
 
 Deterministic for a given seed and clock; it writes only to the usage log (the rollups follow by trigger).
@@ -48,8 +48,8 @@ class Incident:
 
 
 INCIDENTS = (
-    Incident(None, 6 * 86400 - 4 * HOUR, 45 * 60, "/api/v1/payments", 503, 0.6, 1.5, 8.0),
-    Incident(1, 2 * 86400 + 3 * HOUR, 3600, None, 429, 0.45, 4.0, 0.5),
+    Incident(None, 6 * 86400 - 4 * HOUR, 45 * 60, "/api/v1/payments", 503, 0.8, 6.0, 8.0),
+    Incident(1, 2 * 86400 + 3 * HOUR, 3600, None, 429, 0.6, 20.0, 0.5),
 )
 
 
