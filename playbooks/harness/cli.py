@@ -107,10 +107,11 @@ class RunRecorder:
             result.outcome = "error" if report.when != "call" else "failed"
             result.message = result.message or _first_line(report.longreprtext)
         elif report.skipped and result.outcome == "passed":
-            result.message = _first_line(str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")
+            reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+            result.message = _first_line(reason)
             result.outcome = "skipped"
-            if result.message.startswith(("Skipped: " + NOT_RUN, NOT_RUN)):
-                result.outcome, result.message = "not run", result.message.split(NOT_RUN, 1)[1]
+            if reason.startswith(("Skipped: " + NOT_RUN, NOT_RUN)):  # the harness's own, whole: it names the fix
+                result.outcome, result.message = "not run", reason.split(NOT_RUN, 1)[1].strip()
         if report.when == "teardown":
             title = catalog.get(flow_id).title
             self._say(f"{flow_id}  {result.outcome:<8} {result.duration:6.1f} s  {title}")

@@ -305,3 +305,15 @@ def test_a_target_that_stops_answering_leaves_the_remaining_flows_not_run(closed
     assert "1 failed, 2 skipped" in done.stdout, done.stdout + done.stderr
     assert "SKIPPED [2]" in done.stdout and "not run: target unreachable since DPF-03" in done.stdout, done.stdout
     assert "must not run" not in done.stdout
+
+
+@pytest.mark.slow  # a `dpf run` process against the embedded portal
+def test_a_wrong_password_against_the_embedded_portal_stops_the_run_before_the_browser(tmp_path):
+    env = {**os.environ, "DPF_REPORTS_DIR": str(tmp_path), "DPF_DEVELOPER_PASSWORD": "not-the-password"}
+    env.pop("DPF_BASE_URL", None)
+    done = subprocess.run([sys.executable, "-m", "playbooks.harness.cli", "run", "DPF-04", "DPF-06", "--no-report"],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == EXIT_PREFLIGHT, done.stdout + done.stderr
+    assert "sign-in refused" in done.stderr and "DPF_DEVELOPER_PASSWORD" in done.stderr
+    assert "DPF-04  not run" in done.stdout and "DPF-06  not run" in done.stdout
+    assert "browser=not started" in (tmp_path / "allure-results" / "environment.properties").read_text()
