@@ -204,7 +204,7 @@ class Hit:
 class Results:
     hits: list[Hit]
     searched: list[str]  # what was searched for, after corrections ("rate limit" for "ratelimit")
-    ignored: list[str]  # words of the query that matched nothing and were left out
+    unmatched: list[str]  # words of the query that no article has, nor any correction of them
 
 
 class _Index:
@@ -280,21 +280,21 @@ def find(query: str) -> Results:
     if not query.strip():
         return Results([Hit(a, Markup(escape(a.title)), tuple(Markup(escape(p)) for p in a.paragraphs))
                         for a in index.articles], [], [])
-    groups, searched, ignored = [], [], []
+    groups, searched, unmatched = [], [], []
     for word in dict.fromkeys(meaningful):
         found = _alternatives(word, index)
         if not found:
-            ignored.append(word)
+            unmatched.append(word)
             continue
         groups.append("(" + " OR ".join(_fts_term(f) for f in found) + ")")
         searched.append(" / ".join(found))
-    if not groups:
-        return Results([], [], ignored)
+    if not groups or unmatched:  # every word must match: one no article has (nor a correction of it) matches none
+        return Results([], searched, unmatched)
     hits = []
     for rowid, title, body in index.query(" AND ".join(groups)):
         article = index.articles[rowid]
         hits.append(Hit(article, _marked(title), tuple(_marked(p) for p in body.split("\n"))))
-    return Results(hits, searched, ignored)
+    return Results(hits, searched, unmatched)
 
 
 def search(query: str) -> list[Article]:
@@ -311,6 +311,6 @@ def index(request: Request) -> Response:
     results = find(query)
     if category:
         results = Results([hit for hit in results.hits if hit.article.category == category], results.searched,
-                          results.ignored)
+                          results.unmatched)
     return request.app.render(request, "faq/index.html", query=query, category=category, results=results,
                               articles=[hit.article for hit in results.hits], categories=categories)
