@@ -4,8 +4,10 @@ sessions"; the security log records sign-ins, failures and removals, and shows a
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 
+from reference_portal.core.config import DEMO_TOTP_SECRET
 from reference_portal.core.user_agents import describe_device
 
 SESSIONS_PAGE = "/app/security/2fa"
@@ -214,3 +216,29 @@ def test_the_security_log_uses_the_address_behind_a_trusted_proxy(make_portal, m
 def test_the_security_log_needs_a_signed_in_developer(client):
     answer = client.get(LOG_PAGE)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def test_removing_this_session_signs_this_browser_out(signed_in_from, read_page):
+    laptop, phone = signed_in_from(CHROME_LINUX), signed_in_from(SAFARI_IPHONE)
+    this = next(row for row in session_rows(read_page, laptop) if row["data-current"] == "true")
+    answer = laptop.post(f"/app/security/sessions/{this['data-session-id']}/revoke",
+                         data=read_page(laptop.get(SESSIONS_PAGE).text).form("/logout"))
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    assert not signed_in(laptop)
+    assert signed_in(phone)
+
+
+def test_signing_out_the_others_ends_a_sign_in_waiting_for_its_second_factor(make_client, auth, portal):
+    account = ("dev-2fa@example.com", "developer-demo-pass")
+    signed = auth.signed_in(*account, code=pyotp.TOTP(DEMO_TOTP_SECRET).at(portal.config.clock()))
+    waiting = make_client()
+    assert auth.sign_in(waiting, *account).headers["location"].startswith("/login/2fa")
+    assert waiting.get("/login/2fa").status_code == 200
+
+    # The page offers the button only with other signed-in sessions listed; the route works regardless.
+    answer = signed.post("/app/security/sessions/revoke-others", data={"csrf_token": auth.csrf_token(signed)})
+    assert answer.status_code == 303
+
+    answer = waiting.get("/login/2fa")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    assert signed_in(signed)
