@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from .areas import credentials
-from .areas.applications import subscribe_to_automatic_products
 
 SEED = 20261129
 DAYS = 30
@@ -119,7 +118,12 @@ def seed_demo_traffic(conn: sqlite3.Connection, organisation_id: int, now: float
              now),
         ).lastrowid
         credentials.issue(conn, application_id, "sandbox", now - DAYS * 86400)
-        subscribe_to_automatic_products(conn, application_id, "sandbox", now - DAYS * 86400)
+        conn.execute(  # the products a new sandbox application gets without approval, as it was then
+            "INSERT INTO subscriptions (application_id, product_id, state, created_at, decided_at)"
+            " SELECT ?, id, 'approved', ?, ? FROM products WHERE approval_mode = 'automatic'"
+            " AND instr(environments, 'sandbox') > 0",
+            (application_id, now - DAYS * 86400, now - DAYS * 86400),
+        )
         credential_id = conn.execute("SELECT id FROM credentials WHERE application_id = ?", (application_id,)).fetchone()[0]
         applications.append((application_id, credential_id, share))
     insert(conn, generate(applications, now, calls_per_day=DEMO_CALLS_PER_DAY))
