@@ -16,7 +16,7 @@ from typing import Sequence
 
 import pytest
 
-from playbooks.harness import catalog, history, run_report, target_file
+from playbooks.harness import catalog, certification, history, run_report, target_file
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.modules import module_for
 
@@ -145,9 +145,11 @@ def pytest_arguments(args: argparse.Namespace, flow_ids: list[str], out: Path) -
         str(PLAYBOOKS_DIR),
         f"--rootdir={PROJECT_ROOT}",
         "--dpf", ",".join(flow_ids),
-        "--alluredir", str(out / "allure-results"),
+        # `--option=value`: pytest takes a separate value for a path when it looks for the ini file, and a reports
+        # folder outside the project would leave the xdist workers without it (and so without dpf_*.py files)
+        f"--alluredir={out / 'allure-results'}",
         "--clean-alluredir",
-        "--junitxml", str(out / "junit.xml"),
+        f"--junitxml={out / 'junit.xml'}",
         "--tb=short",
         "-q",
         "--no-header",
@@ -211,8 +213,6 @@ def command_run(args: argparse.Namespace) -> int:
         from fixtures.browser import VIDEO_REFUSED
 
         raise UsageError(VIDEO_REFUSED)
-    out = reports_dir()
-    out.mkdir(parents=True, exist_ok=True)
     if target is not None:
         os.environ.update(target.environment(os.environ))
     if args.webhook_port is not None:
@@ -225,8 +225,10 @@ def command_run(args: argparse.Namespace) -> int:
     if os.environ.get("DPF_WEBHOOK_PORT"):
         print(f"dpf: the webhook receiver listens on port {os.environ['DPF_WEBHOOK_PORT']}", flush=True)
     where = os.environ.get("DPF_BASE_URL") if target else args.base_url or os.environ.get("DPF_BASE_URL")
+    target_key, kind = history.target_key(where), history.run_kind(args.ids, args.group)
+    out = run_folder(target_key, kind)
     print(f"dpf: running {len(executable)} of {len(flows)} selected flow(s) against "
-          f"{where or 'the embedded reference portal'}", flush=True)
+          f"{where or 'the embedded reference portal'}; results in {out}", flush=True)
 
     recorder = RunRecorder()
     started = time.monotonic()
@@ -282,7 +284,6 @@ def command_run(args: argparse.Namespace) -> int:
             print(f"dpf: expected deviation {deviation.ticket} for {deviation.flow} was not used: remove it or run the flow")
             failing += 1
     finish_results(args, out, rows, where)
-    target_key, kind = history.target_key(where), history.run_kind(args.ids, args.group)
     (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
     if not args.no_report:
         make_html_report(out)
@@ -364,8 +365,35 @@ def allure_command() -> list[str] | None:
     return None
 
 
+def run_folder(target_key: str, kind: str) -> Path:
+    """`reports/runs/<time>-<target>-<kind>/`, with `reports/latest` pointing at it, so no run overwrites another's
+    report; DPF_REPORTS_DIR names the one folder to write to instead."""
+    base = reports_dir()
+    if os.environ.get("DPF_REPORTS_DIR"):
+        base.mkdir(parents=True, exist_ok=True)
+        return base
+    name = f"{datetime.datetime.now(datetime.UTC):%Y%m%dT%H%M%SZ}-{target_key}-{kind}"
+    out = base / "runs" / name
+    suffix = 1
+    while out.exists():  # two runs in one second
+        suffix += 1
+        out = base / "runs" / f"{name}-{suffix}"
+    out.mkdir(parents=True)
+    pointer = base / f".latest-{os.getpid()}"
+    pointer.unlink(missing_ok=True)
+    pointer.symlink_to(Path("runs") / out.name)
+    os.replace(pointer, base / "latest")
+    return out
+
+
+def last_run_folder() -> Path:
+    base = reports_dir()
+    latest = base / "latest"
+    return latest.resolve() if not os.environ.get("DPF_REPORTS_DIR") and latest.exists() else base
+
+
 def make_html_report(out: Path) -> bool:
-    """The HTML report of the last run, its history kept per target and kind of run (reports/history/)."""
+    """The HTML report of a run's results, its history kept per target and kind of run (reports/history/)."""
     results, html = out / "allure-results", out / "allure-report"
     if not results.is_dir():
         print(f"dpf report: no results in {results}; run `dpf run` first", file=sys.stderr)
@@ -381,7 +409,7 @@ def make_html_report(out: Path) -> bool:
     last_run = out / "last-run.json"
     run = json.loads(last_run.read_text(encoding="utf-8")) if last_run.exists() else {}
     target_key, kind = run.get("target", history.EMBEDDED), run.get("kind", "all")
-    history_file = history.history_path(out, target_key, kind)
+    history_file = history.history_path(reports_dir(), target_key, kind)
     config = history.report_config(PROJECT_ROOT / "allurerc.json", out, history_file, run_report.CATEGORIES)
     done = subprocess.run(
         [*command, "generate", str(results), "--output", str(html), "--config", str(config)],
@@ -398,7 +426,7 @@ def make_html_report(out: Path) -> bool:
 
 
 def command_report(args: argparse.Namespace) -> int:
-    out = reports_dir()
+    out = last_run_folder()
     if not make_html_report(out):
         return EXIT_FAILED
     if args.open:
@@ -480,6 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="make the HTML report from the last run's results")
     report.add_argument("--open", action="store_true", help="serve the report and open it in a browser")
     report.set_defaults(handler=command_report)
+
+    certification.add_parser(commands)  # dpf certify [--target FILE | --base-url URL] --out DIR; dpf certify verify DIR
     return parser
 
 

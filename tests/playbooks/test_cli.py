@@ -227,3 +227,15 @@ def test_reproduce_options_and_the_pass_through_reach_pytest(tmp_path):
         assert " ".join(option) in " ".join(arguments)
     assert "--dpf-preflight" in arguments
     assert replay_command(args, "DPF-12", "http://x") == "dpf run DPF-12 --base-url http://x --tracing on"
+
+
+def test_each_run_has_its_own_folder_and_latest_points_at_the_last(tmp_path, monkeypatch, capsys, pending):
+    monkeypatch.delenv("DPF_REPORTS_DIR", raising=False)
+    monkeypatch.setattr(cli, "reports_dir", lambda: tmp_path)
+    main(["run", "DPF-28", "--no-report"])
+    main(["run", "DPF-28", "DPF-29", "--no-report"])
+    runs = sorted((tmp_path / "runs").iterdir())
+    assert len(runs) == 2 and all(run.name.endswith(("-embedded-flows-28", "-embedded-flows-28-29")) for run in runs)
+    assert (tmp_path / "latest").resolve() == runs[-1].resolve() == cli.last_run_folder()
+    first = ET.parse(runs[0] / "junit.xml").getroot().find("testsuite")
+    assert first.get("tests") == "1", "the second run must not overwrite the first one's JUnit"
