@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from .areas import (
+    account_sessions,
+    alerts_ui,
     applications,
     auth,
     dashboard,
     docs,
     faq,
+    go_live,
     keys,
     oauth,
     products,
     products_api,
     public,
+    reauth,
     sandbox,
     two_factor,
     usage,
@@ -33,6 +37,8 @@ ROUTES = [
     Rule("GET", "/login/2fa", auth.second_factor_form),
     Rule("POST", "/login/2fa", auth.second_factor),
     Rule("POST", "/logout", auth.logout),
+    Rule("GET", "/reauth", reauth.form, D),
+    Rule("POST", "/reauth", reauth.confirm, D),
     Rule("GET", "/app", dashboard.index, D),
     # Applications and their credentials
     Rule("GET", "/app/apps", applications.index, D),
@@ -63,10 +69,16 @@ ROUTES = [
     Rule("GET", "/admin/subscriptions", products.pending, Access.OPERATOR),
     Rule("POST", "/admin/subscriptions/<int:subscription_id>/approve", products.approve, Access.OPERATOR),
     Rule("POST", "/admin/subscriptions/<int:subscription_id>/reject", products.reject, Access.OPERATOR),
-    # Areas still to come
+    # Usage, alerts, the FAQ and go-live
     Rule("GET", "/app/usage", usage.index, D),
     Rule("GET", "/app/usage.csv", usage.export_csv, D),
+    Rule("GET", "/app/usage/alerts", alerts_ui.index, D),
+    Rule("POST", "/app/usage/alerts", alerts_ui.create, D),
+    Rule("POST", "/app/usage/alerts/<int:rule_id>/delete", alerts_ui.delete, D),
     Rule("GET", "/app/faq", faq.index, D),
+    Rule("GET", "/app/go-live", go_live.page, D),
+    Rule("GET", "/app/go-live.json", go_live.as_json, D),
+    Rule("POST", "/app/go-live/signature-check", go_live.run_signature_check, D),
     # Webhooks
     Rule("GET", "/app/webhooks", webhooks_ui.index, D),
     Rule("POST", "/app/webhooks", webhooks_ui.create, D),
@@ -83,6 +95,10 @@ ROUTES = [
     Rule("POST", "/account/security/2fa/enable", two_factor.enable, D),
     Rule("POST", "/account/security/2fa/disable", two_factor.disable, D),
     Rule("POST", "/account/security/recovery-codes", two_factor.regenerate, D),
+    # Account security: sessions and devices, the security log
+    Rule("POST", "/app/security/sessions/revoke-others", account_sessions.revoke_others, D),
+    Rule("POST", "/app/security/sessions/<session_id>/revoke", account_sessions.revoke, D),
+    Rule("GET", "/app/security/activity", account_sessions.activity, D),
     Rule("GET", "/admin", public.operator_home, Access.OPERATOR),
     # The public API
     Rule("POST", "/oauth/token", oauth.token, **API),
