@@ -19,6 +19,7 @@ import pytest
 from playbooks.harness import catalog, certification, history, run_report, target_file
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.modules import module_for
+from playbooks.harness.secret_scan import LeakGate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PLAYBOOKS_DIR = PROJECT_ROOT / "playbooks"
@@ -230,7 +231,7 @@ def command_run(args: argparse.Namespace) -> int:
     print(f"dpf: running {len(executable)} of {len(flows)} selected flow(s) against "
           f"{where or 'the embedded reference portal'}; results in {out}", flush=True)
 
-    recorder = RunRecorder()
+    recorder, gate = RunRecorder(), LeakGate()  # the gate scans for leaked secrets once the report is made
     started = time.monotonic()
     code = EXIT_OK
     # Never a report of an older run: the results of this one only, even when nothing here can run.
@@ -241,8 +242,9 @@ def command_run(args: argparse.Namespace) -> int:
         for flow in executable:
             recorder.results[flow.id] = FlowResult(flow.id, "not run", message=preflight_failure)
     elif executable:
+        gate.record_output()
         try:
-            code = pytest.main(pytest_arguments(args, [f.id for f in executable], out), plugins=[recorder])
+            code = pytest.main(pytest_arguments(args, [f.id for f in executable], out), plugins=[recorder, gate])
         finally:
             forget_preflight(args, where, executable)
         if code == pytest.ExitCode.USAGE_ERROR:
@@ -287,10 +289,11 @@ def command_run(args: argparse.Namespace) -> int:
     (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
     if not args.no_report:
         make_html_report(out)
+    leaked = bool(gate.check(out))
     if preflight_failed:
         return EXIT_PREFLIGHT
     finished = code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
-    return EXIT_OK if failing == 0 and finished else EXIT_FAILED
+    return EXIT_OK if failing == 0 and finished and not leaked else EXIT_FAILED
 
 
 def preflight_before_run(args: argparse.Namespace, where: str | None, executable: list[catalog.Flow]) -> str | None:
