@@ -42,6 +42,7 @@ from playbooks.harness.two_factor import (
 
 FLOW_ID = "DPF-29"
 RECOVERY_CODES = 10
+CLEAN_UP_TRIES = 2
 
 
 def copied_by(page, button, within_seconds: float = 5) -> str:
@@ -134,6 +135,10 @@ def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_
                 assert again.get("/app").status_code != 200, "a used recovery code signed in again"
     finally:
         if authenticator is not None and asks_for_code(target.base_url, persona):
-            answer = turn_off(session, persona.password, authenticator.code())
-            assert answer.status_code in (302, 303), f"turning 2FA off again answered HTTP {answer.status_code}"
-            assert not asks_for_code(target.base_url, persona), f"{persona.key} still has 2FA on after the flow"
+            for _ in range(CLEAN_UP_TRIES):  # a failed flow may have left this time step's code used
+                answer = turn_off(session, persona.password, authenticator.code())
+                if answer.status_code in (302, 303):
+                    break
+            assert not asks_for_code(target.base_url, persona), (
+                f"{persona.key} still has 2FA on after the flow: turning it off answered HTTP {answer.status_code}"
+            )
