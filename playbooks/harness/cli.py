@@ -16,7 +16,7 @@ from typing import Sequence
 
 import pytest
 
-from playbooks.harness import catalog, certification, history, run_report, target_file
+from playbooks.harness import catalog, certification, history, run_report, soak, target_file
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.modules import module_for
 from playbooks.harness.secret_scan import LeakGate
@@ -513,6 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(handler=command_report)
 
     certification.add_parser(commands)  # dpf certify [--target FILE | --base-url URL] --out DIR; dpf certify verify DIR
+    soak.add_command(commands, letters)  # dpf soak [N] [DPF-NN...] [--workers 1,2]
     return parser
 
 
