@@ -59,6 +59,7 @@ class SignatureCheck:
     url: str
     correctly_signed: SentEvent
     wrongly_signed: SentEvent
+    active: bool = True  # the endpoint is active now: only then does a passed check count
 
     @property
     def passed(self) -> bool:
@@ -239,7 +240,8 @@ def _check_sandbox_calls(conn: sqlite3.Connection, organisation_id: int, subscri
 def signature_checks(conn: sqlite3.Connection, organisation_id: int) -> list[SignatureCheck]:
     """The latest signature check of each of the organisation's endpoints that has one."""
     rows = conn.execute(
-        "SELECT g.* FROM go_live_signature_checks g JOIN webhook_endpoints w ON w.id = g.endpoint_id"
+        "SELECT g.*, w.state AS endpoint_state FROM go_live_signature_checks g"
+        " JOIN webhook_endpoints w ON w.id = g.endpoint_id"
         " WHERE g.organisation_id = ? AND g.id = (SELECT MAX(id) FROM go_live_signature_checks"
         "  WHERE endpoint_id = g.endpoint_id) ORDER BY g.id DESC",
         (organisation_id,),
@@ -247,7 +249,8 @@ def signature_checks(conn: sqlite3.Connection, organisation_id: int) -> list[Sig
     return [
         SignatureCheck(row["endpoint_id"], row["url"],
                        SentEvent(row["valid_status"], row["valid_error"], row["valid_sent_at"]),
-                       SentEvent(row["invalid_status"], row["invalid_error"], row["invalid_sent_at"]))
+                       SentEvent(row["invalid_status"], row["invalid_error"], row["invalid_sent_at"]),
+                       row["endpoint_state"] == "active")
         for row in rows
     ]
 
@@ -264,6 +267,7 @@ def _check_webhook(conn: sqlite3.Connection, organisation_id: int, checks: list[
         return Check("webhook_signature", title, False,
                      "No active webhook endpoint: add one, then run the signature check here.", "/app/webhooks",
                      "Add a webhook endpoint")
+    checks = [c for c in checks if c.active]
     passed = next((c for c in checks if c.passed), None)
     if passed is not None:
         good, bad = passed.correctly_signed, passed.wrongly_signed

@@ -266,6 +266,16 @@ def test_the_latest_check_counts_and_an_endpoint_that_later_passes_passes(golive
     assert len(golive.get("/app/go-live.json").json()["signature_checks"]) == 1
 
 
+def test_a_passed_check_counts_only_while_its_endpoint_is_active(golive, receiver, wh, clock):
+    endpoint_id, secret = golive.add_endpoint(receiver.url("/paused"))
+    receiver.script = verifying(wh, secret, clock)
+    run_check(golive, endpoint_id)
+    assert checks(golive)["webhook_signature"]["passed"]
+    golive.post(f"/app/webhooks/{endpoint_id}/toggle")
+    check = checks(golive)["webhook_signature"]
+    assert not check["passed"] and "No active webhook endpoint" in check["detail"]
+
+
 def test_the_check_keeps_to_the_delivery_rules_no_private_address(golive, receiver, portal):
     endpoint_id, _ = golive.add_endpoint(receiver.url("/moved"))
     portal.deliveries.resolver = lambda host, port: ["10.0.0.7"]  # the name now points inside the network
