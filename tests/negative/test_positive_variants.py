@@ -69,6 +69,9 @@ TEMPLATE_VARIANTS = {  # template: [(real source, variant)]
                    '<div class="layout"><section class="content"><p class="notice">Maintenance on Sunday.</p>'
                    "{% block main %}{% endblock %}</section></div>")],
     "dashboard/index.html": [("Welcome, ", "Hello again, ")],
+    # the set-up secret in lower-case groups of four, as many authenticator set-ups show it
+    "account/security.html": [('data-testid="totp-secret">{{ secret }}<',
+                               'data-testid="totp-secret">{{ secret | lower | batch(4) | map("join") | join(" ") }}<')],
     "security/sessions_section.html": [("{% for s in account_sessions %}", "{% for s in account_sessions|reverse %}")],
 }
 
