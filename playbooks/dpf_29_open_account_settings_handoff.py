@@ -77,24 +77,23 @@ def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_
             expect(page).to_have_url(at_path("/account/security"))
             expect(settings.heading).to_be_visible()
 
-        with secret_on_screen(page):
-            with flow.step("Complete authenticator setup."):
-                expect(settings.qr_code.locator("svg")).to_be_visible()
-                vault.put(f"{persona.key}.totp_secret", "".join(settings.secret.inner_text().split()).upper())  # "abcd efgh" too
-                authenticator = Authenticator(vault.get(f"{persona.key}.totp_secret"))
-                settings.confirm(a_wrong_code(authenticator.secret), persona.password)
-                expect(settings.code_error).to_be_visible()  # a wrong code is refused: the set-up is still there
-                settings.confirm(authenticator.code(), persona.password)
-                expect(codes_page.codes).to_have_count(RECOVERY_CODES)
-                codes = codes_page.texts()
-                for number, code in enumerate(codes, start=1):
-                    vault.put(f"{persona.key}.recovery_code_{number}", code)
-                with page.expect_download() as download:
-                    codes_page.download.click()
-                downloaded = Path(download.value.path()).read_text(encoding="utf-8").split()
-                copied = copied_by(page, codes_page.copy).split()
-                page.evaluate("navigator.clipboard.writeText('')")  # leave nothing behind on the clipboard
-                flow.capture("Recovery codes, shown once (masked)")
+        with secret_on_screen(page), flow.step("Complete authenticator setup."):
+            expect(settings.qr_code.locator("svg")).to_be_visible()
+            vault.put(f"{persona.key}.totp_secret", "".join(settings.secret.inner_text().split()).upper())  # "abcd efgh" too
+            authenticator = Authenticator(vault.get(f"{persona.key}.totp_secret"))
+            settings.confirm(a_wrong_code(authenticator.secret), persona.password)
+            expect(settings.code_error).to_be_visible()  # a wrong code is refused: the set-up is still there
+            settings.confirm(authenticator.code(), persona.password)
+            expect(codes_page.codes).to_have_count(RECOVERY_CODES)
+            codes = codes_page.texts()
+            for number, code in enumerate(codes, start=1):
+                vault.put(f"{persona.key}.recovery_code_{number}", code)
+            with page.expect_download() as download:
+                codes_page.download.click()
+            downloaded = Path(download.value.path()).read_text(encoding="utf-8").split()
+            copied = copied_by(page, codes_page.copy).split()
+            page.evaluate("navigator.clipboard.writeText('')")  # leave nothing behind on the clipboard
+            flow.capture("Recovery codes, shown once (masked)")
 
         with flow.step("Return and verify updated state."):
             codes_page.back.click()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from ..core.accounts import User, find_credentials, get_user
-from ..core.http import Request, Response, redirect
 from ..core.audit import record_event
+from ..core.http import Request, Response, redirect
 from ..core.second_factor import consume_code
 from ..core.security import verify_password
 

@@ -190,7 +190,7 @@ def test_the_session_id_changes_after_a_recovery_code(set_up, make_client, auth)
 @pytest.mark.parametrize("action", ["/account/security/2fa/disable", "/account/security/recovery-codes"])
 @pytest.mark.parametrize("missing", ["password", "code", "both", "wrong password", "wrong code", "used code"])
 def test_changes_need_the_password_and_a_current_code(set_up, setup_client, read_page, portal, clock, action, missing):
-    secret, codes = set_up
+    secret, _ = set_up
     clock.advance(STEP_SECONDS)
     fields = {"password": SETUP[1], "code": code_for(secret, clock.now)}
     if missing in ("password", "both"):
