@@ -16,7 +16,7 @@ from typing import Sequence
 
 import pytest
 
-from playbooks.harness import catalog, certification, history, run_report, soak, target_file
+from playbooks.harness import catalog, certification, history, run_report, shards, soak, target_file
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.modules import module_for
 from playbooks.harness.secret_scan import LeakGate
@@ -205,6 +205,10 @@ def load_target(args: argparse.Namespace) -> target_file.TargetFile | None:
 def command_run(args: argparse.Namespace) -> int:
     target = load_target(args)
     flows = select_flows(args.ids, args.group)
+    if getattr(args, "shard", None):  # this machine's share of the selection, by flow ID
+        flows = shards.select(flows, args.shard)
+    if getattr(args, "browser_ws_endpoint", None):
+        os.environ["DPF_BROWSER_WS"] = args.browser_ws_endpoint  # fixtures/browser.py connects to it
     not_applicable = [f for f in flows if target is not None and target.profile(f.id).profile == "not-applicable"]
     executable = [f for f in flows if f not in not_applicable and (m := module_for(f.id)) is not None and m.executable]
     pending = [f for f in flows if f not in executable and f not in not_applicable]
@@ -430,6 +434,13 @@ def make_html_report(out: Path) -> bool:
 
 def command_report(args: argparse.Namespace) -> int:
     out = last_run_folder()
+    if getattr(args, "merge", None):
+        out = Path(args.out) if args.out else reports_dir() / "merged"
+        try:
+            cases = shards.merge([Path(folder) for folder in args.merge], out)
+        except shards.ShardError as error:
+            raise UsageError(str(error)) from None
+        print(f"dpf report: {cases} flow(s) of {len(args.merge)} shard(s) merged into {out}")
     if not make_html_report(out):
         return EXIT_FAILED
     if args.open:
@@ -480,6 +491,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", help="a deployed portal; default: DPF_BASE_URL, else the embedded portal")
     run.add_argument("--headed", action="store_true", help="show the browser")
     run.add_argument("--workers", type=int, default=1, help="run flows in N parallel processes")
+    run.add_argument("--shard", type=shards.parse_shard, metavar="I/N", help="run only shard I of N of the selected "
+                     "flows (split by flow ID, the same on every machine); merge with dpf report --merge")
+    run.add_argument("--browser-ws-endpoint", metavar="URL", help="a Playwright browser server to connect to instead "
+                     "of starting Chromium here (default: DPF_BROWSER_WS)")
     run.add_argument("--no-report", action="store_true", help="skip making the HTML report")
     run.add_argument("--target", metavar="FILE", help="a partner's target file (TOML): portal, accounts, profiles, "
                      "overrides and expected deviations")
@@ -510,6 +525,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="make the HTML report from the last run's results")
     report.add_argument("--open", action="store_true", help="serve the report and open it in a browser")
+    report.add_argument("--merge", nargs="+", metavar="DIR", help="the result folders of several shards: one report")
+    report.add_argument("--out", metavar="DIR", help="where --merge writes (default: reports/merged)")
     report.set_defaults(handler=command_report)
 
     certification.add_parser(commands)  # dpf certify [--target FILE | --base-url URL] --out DIR; dpf certify verify DIR
