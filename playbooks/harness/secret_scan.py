@@ -56,6 +56,7 @@ NAME_KINDS = (("webhook", WEBHOOK_SECRET), ("signing", WEBHOOK_SECRET), ("api_ke
 BASIC_CREDENTIALS = re.compile(rb"Basic\s+([A-Za-z0-9+/]{8,}={0,2})")
 BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{64,}={0,2}")
 EMBEDDED_NAME = re.compile(rb'd\("([^"]{1,300})",\s*"$')  # the single-file Allure report: d("data/x.png","<base64>")
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8")
 MIN_BASE64_CORE = 8  # shorter stable cores of a base64 encoding would match by chance
 MAX_DEPTH = 4
 
@@ -166,10 +167,13 @@ class LeakScanner:
         if self._automaton is None:
             return set()
         findings = set()
+        binary = _is_binary(data) or _is_static_code(where)
         for index, start, end in self._automaton.find_matches_as_indexes(data, overlapping=True):
             pattern = self._patterns[index]
-            if pattern.digits_only and (_is_alphanumeric_at(data, start - 1) or _is_alphanumeric_at(data, end)):
-                continue  # a code stands on its own, not as six digits inside a longer number or ID
+            if pattern.digits_only and (binary or _is_alphanumeric_at(data, start - 1) or _is_alphanumeric_at(data, end)):
+                # a code stands on its own as text, not as six digits inside a longer number or ID, nor as six
+                # bytes of an image that happen to be digits
+                continue
             findings.add(Finding(where, pattern.kind, pattern.form))
         return findings
 
@@ -187,6 +191,16 @@ class LeakScanner:
         return sorted(findings)
 
 
+def _is_static_code(where: str) -> bool:
+    """The report's own scripts and styles: numbers in them are constants, never a code the run typed."""
+    last = where.rsplit("!", 1)[-1].rsplit("#", 1)[-1]
+    return last.startswith("script@") or last.endswith((".js", ".css", ".mjs"))
+
+
+def _is_binary(data: bytes) -> bool:
+    return b"\x00" in data[:1024] or data.startswith(IMAGE_MAGIC) or data[8:12] == b"WEBP"
+
+
 def _is_alphanumeric_at(data: bytes, index: int) -> bool:
     return 0 <= index < len(data) and chr(data[index]).isalnum() and data[index] < 128
 
@@ -199,8 +213,12 @@ def _decoded(text: bytes) -> bytes | None:
 
 
 def _embedded_name(data: bytes, start: int) -> str:
-    named = EMBEDDED_NAME.search(data[max(0, start - 310):start])
-    return f"#{named.group(1).decode('utf-8', 'replace')}" if named else f"#base64@{start}"
+    before = data[max(0, start - 310):start]
+    named = EMBEDDED_NAME.search(before)
+    if named:
+        return f"#{named.group(1).decode('utf-8', 'replace')}"
+    return f"#script@{start}" if before.endswith((b"data:text/javascript;base64,", b"data:text/css;base64,")) \
+        else f"#base64@{start}"
 
 
 def _container(data: bytes) -> list[tuple[str, bytes]] | None:
