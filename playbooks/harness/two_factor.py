@@ -18,6 +18,7 @@ from fixtures.personas import Persona
 from .contract import contract
 
 STEP_SECONDS = 30  # RFC 6238's time step, which the contract's second factor uses
+CLOCK_SKEW_SECONDS = 2  # how far behind the harness's clock a portal's may be
 SECOND_FACTOR_PATH = contract().route("second_factor_form").path
 REFUSED = 401  # a wrong password or code at the contract's 2FA forms
 
@@ -73,21 +74,25 @@ class RecoveryCodesPage:
 
 @dataclass
 class Authenticator:
-    """The authenticator app the harness plays for one secret. A portal takes each time step's code once, so every
-    code it gives is of a step after the last one it gave, waiting for the clock to reach that step when needed
-    (never longer than one step)."""
+    """The authenticator app the harness plays for one secret. A portal takes each time step's code once, and the
+    contract promises it takes a code one step either side of its clock. So each code is of a step after the last
+    one given: the current step, else the next one, early by the drift the contract allows. Only a third code within
+    one step waits for the clock (never longer than one step). A step that began less than CLOCK_SKEW_SECONDS ago is
+    treated as not begun yet, so a portal whose clock is that far behind still counts the next step as one ahead."""
 
     secret: str = field(repr=False)
     last_step: int = -1
 
     def code(self) -> str:
-        step = int(time.time() // STEP_SECONDS)
-        if step <= self.last_step:
-            step = self.last_step + 1
-            while (left := step * STEP_SECONDS - time.time()) > 0:
-                time.sleep(left)  # the condition is the clock reaching the next step
+        step = max(self._clock_step(), self.last_step + 1)
+        while (left := (step - 1) * STEP_SECONDS + CLOCK_SKEW_SECONDS - time.time()) > 0:
+            time.sleep(left)  # the condition is the clock reaching the step before this one
         self.last_step = step
         return pyotp.TOTP(self.secret, interval=STEP_SECONDS).at(step * STEP_SECONDS)
+
+    @staticmethod
+    def _clock_step() -> int:
+        return int((time.time() - CLOCK_SKEW_SECONDS) // STEP_SECONDS)
 
 
 def new_client(base_url: str) -> httpx.Client:
