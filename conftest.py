@@ -7,6 +7,7 @@ pytest_plugins = [
     "fixtures.signin",
     "fixtures.vault",
     "fixtures.portal",
+    "fixtures.organisations",
     "fixtures.webhooks",
     "fixtures.flow",
     "fixtures.browser",

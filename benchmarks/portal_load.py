@@ -33,7 +33,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_report import write_section  # noqa: E402
-from fixtures.html_forms import hidden_fields, testid_elements  # noqa: E402
+from fixtures.html_forms import hidden_fields, elements_by_testid  # noqa: E402
 
 DEVELOPER = ("dev@example.com", os.environ.get("DPF_DEMO_DEVELOPER_PASSWORD", "developer-demo-pass"))
 WORKERS = 32
@@ -162,8 +162,8 @@ def make_tokens(url: str, database: str, count: int) -> tuple[list[str], list[in
             created = portal.post("/app/apps", data={
                 **hidden_fields(form.text, "/app/apps"), "name": f"bench-{number}-{os.getpid()}",
                 "callback_url": "https://example.com/callback", "environment": "sandbox", "description": ""})
-            client_id = testid_elements(created.text, "client-id")[0]["text"]
-            secret = testid_elements(created.text, "one-time-secret")[0]["text"]
+            client_id = elements_by_testid(created.text, "client-id")[0]["text"]
+            secret = elements_by_testid(created.text, "one-time-secret")[0]["text"]
             granted = httpx.post(url + "/oauth/token", data={"grant_type": "client_credentials"},
                                  auth=(client_id, secret), timeout=30)
             tokens.append(granted.json()["access_token"])

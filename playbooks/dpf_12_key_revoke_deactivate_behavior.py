@@ -84,7 +84,7 @@ def test_key_revoke_deactivate_behavior(flow, open_page, developer, applications
         assert list_payments(api, token).status_code == 401, "after a direct reactivate the revoked key's token works"
         rotated = page.request.post(f"/app/keys/{credential_id}/rotate", form={"csrf_token": csrf_token}, max_redirects=0)
         assert rotated.status < 500, f"a direct rotate of a revoked key broke the portal: HTTP {rotated.status}"
-        shown = html_forms.testid_elements(rotated.text(), "one-time-secret") if rotated.ok else []
+        shown = html_forms.elements_by_testid(rotated.text(), "one-time-secret") if rotated.ok else []
         if shown:  # a portal may answer with a page; if it shows a new secret, that secret must not work
             vault.put(f"{app.client_id}.after_revocation", shown[0]["text"])
             answer = request_token(api, app.client_id, vault.get(f"{app.client_id}.after_revocation"))

@@ -80,7 +80,7 @@ def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_
 
         with secret_on_screen(page), flow.step("Complete authenticator setup."):
             expect(settings.qr_code.locator("svg")).to_be_visible()
-            vault.put(f"{persona.key}.totp_secret", "".join(settings.secret.inner_text().split()).upper())  # "abcd efgh" too
+            vault.put(f"{persona.key}.totp_secret", settings.secret_text())
             authenticator = Authenticator(vault.get(f"{persona.key}.totp_secret"))
             settings.confirm(a_wrong_code(authenticator.secret), persona.password)
             expect(settings.code_error).to_be_visible()  # a wrong code is refused: the set-up is still there

@@ -21,8 +21,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from fixtures.html_forms import testid_elements
-from fixtures.organisations import data_of_fixture  # noqa: F401 - provides the data_of fixture
+from fixtures.html_forms import elements_by_testid
 from playbooks.harness import guide
 from playbooks.harness.api_calls import request_token
 from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage, SecretDialog
@@ -77,7 +76,7 @@ def test_first_integration_chain(flow, open_page, integrator, data_of, vault, ap
             # The product is the one the guide's API call belongs to (the OpenAPI tag of that operation).
             guide_page = portal.client.get(f"/app/how-to-test?application={app_id}").text
             shown = [guide.GuideCommand(c["text"], int(c.get("data-expected-status") or 0))
-                     for c in testid_elements(guide_page, "curl-command")]
+                     for c in elements_by_testid(guide_page, "curl-command")]
             assert len(shown) >= 2, "the guide shows no API call after getting a token"
             method, path = guide.called(shown[-1], target.base_url)
             product = guide.product_of(api.get("/openapi.json").json(), method, path)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from fixtures.organisations import data_of_fixture  # noqa: F401 - provides the data_of fixture
 from playbooks.harness.api_calls import request_token
 from playbooks.harness.pages import KeysPage, SecretDialog, WebhooksPage
 from playbooks.harness.two_factor import (

@@ -31,8 +31,7 @@ import pytest
 import standardwebhooks
 from playwright.sync_api import Page, expect
 
-from fixtures.html_forms import hidden_fields, testid_elements
-from fixtures.organisations import data_of_fixture  # noqa: F401 - provides the data_of fixture
+from fixtures.html_forms import hidden_fields, elements_by_testid
 from playbooks.harness.api_calls import (
     access_token,
     bearer,
@@ -271,7 +270,7 @@ def test_partner_go_live_checklist(flow, open_page, go_live_admin, data_of, vaul
             security = AccountSecurityPage(page)
             with secret_on_screen(page):
                 page.goto("/account/security")
-                vault.put(f"{go_live_admin.key}.totp_seed", security.secret.inner_text().strip())
+                vault.put(f"{go_live_admin.key}.totp_seed", security.secret_text())
                 authenticator = Authenticator(vault.get(f"{go_live_admin.key}.totp_seed"))
                 security.confirm(authenticator.code(), go_live_admin.password)
                 codes = RecoveryCodesPage(page)
@@ -288,7 +287,7 @@ def test_partner_go_live_checklist(flow, open_page, go_live_admin, data_of, vaul
             expect(summary).to_have_attribute("data-passed", "7")
             twin = go_live.twin()
             assert twin["ready"] is True and twin["passed"] == twin["total"] == 7, f"/app/go-live.json: {twin['summary']}"
-            on_page = {e["data-check"]: e["data-state"] for e in testid_elements(page.content(), "go-live-check")}
+            on_page = {e["data-check"]: e["data-state"] for e in elements_by_testid(page.content(), "go-live-check")}
             assert on_page == {c["id"]: "pass" if c["passed"] else "fail" for c in twin["checks"]}
             assert twin["application"]["id"] == app_id, "the checklist is not about the flow's production application"
     finally:

@@ -51,6 +51,10 @@ class AccountSecurityPage:
         self.turn_on = page.get_by_role("button", name="Turn on two-factor authentication", exact=True)
         self.code_error = page.get_by_test_id("field-error-code")
 
+    def secret_text(self) -> str:
+        """The set-up secret as an authenticator app takes it: base32, however the page groups or cases it."""
+        return "".join(self.secret.inner_text().split()).upper()
+
     def confirm(self, code: str, password: str) -> None:
         if self.password.count():
             self.password.fill(password)

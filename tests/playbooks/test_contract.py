@@ -19,7 +19,7 @@ CONTRACT = contract_module.contract()
 TEMPLATES = PROJECT / "reference_portal" / "areas" / "templates"
 PORTAL_PATH = re.compile(r"^/(?:app|login|logout|forbidden|admin|api/|oauth/|openapi\.json|healthz)[^\s]*$")
 TESTID_IN_TEXT = re.compile(r'data-testid="([a-z0-9-]+)"')
-TESTID_CALLS = {"get_by_test_id", "testid_elements", "_one"}
+TESTID_CALLS = {"get_by_test_id", "elements_by_testid", "_one"}
 
 
 def shipped_text() -> str:

@@ -1,6 +1,7 @@
 """One playbook module per catalog flow, and every module names exactly one flow."""
 
 import ast
+import importlib
 import re
 
 from playbooks.harness import catalog
@@ -63,3 +64,11 @@ def test_each_executable_playbook_walks_its_catalog_steps_word_for_word():
         used_results = re.findall(r'flow\.expected_result\("([^"]+)"\)', source)
         assert tuple(used_steps) == flow.steps, module.name
         assert used_results == [flow.expected_result], module.name
+
+
+def test_no_playbook_imports_a_name_pytest_would_collect_as_a_second_test():
+    """pytest collects every module-level function whose name starts with "test", imported ones included."""
+    for module in playbook_modules():
+        loaded = importlib.import_module(f"playbooks.{module.name}")
+        collectable = [name for name, value in vars(loaded).items() if name.startswith("test") and callable(value)]
+        assert len(collectable) == (1 if module.executable else 0), f"{module.name}: {collectable}"

@@ -19,7 +19,7 @@ from wsgiref.validate import WSGIWarning, validator
 import httpx
 import pytest
 
-from fixtures.html_forms import hidden_fields, testid_elements, testid_sections
+from fixtures.html_forms import hidden_fields, elements_by_testid, sections_by_testid
 from reference_portal import Config, Portal
 from reference_portal.core.routing import Rule
 from reference_portal.core.security import hash_password
@@ -144,13 +144,13 @@ def client(make_client: Callable[..., httpx.Client]) -> httpx.Client:
 
 class Page:
     """A page as the tests read it: elements by data-testid, each as its attributes plus its whitespace-folded
-    text under "text" (fixtures.html_forms.testid_elements), and forms by the action they post to."""
+    text under "text" (fixtures.html_forms.elements_by_testid), and forms by the action they post to."""
 
     def __init__(self, html: str):
         self.html = html
 
     def all(self, testid: str) -> list[dict[str, str]]:
-        return testid_elements(self.html, testid)
+        return elements_by_testid(self.html, testid)
 
     def one(self, testid: str) -> dict[str, str]:
         found = self.all(testid)
@@ -162,7 +162,7 @@ class Page:
 
     def sections(self, testid: str) -> list[Page]:
         """Each element with that data-testid as a page of its own, to read what it holds (a table row, say)."""
-        return [Page(section) for section in testid_sections(self.html, testid)]
+        return [Page(section) for section in sections_by_testid(self.html, testid)]
 
     def within(self, testid: str, **attributes: str) -> Page:
         """The one element with that data-testid and those attributes (data_client_id=... for data-client-id),
@@ -170,7 +170,7 @@ class Page:
         wanted = {name.replace("_", "-"): value for name, value in attributes.items()}
         found = [
             Page(section)
-            for element, section in zip(self.all(testid), testid_sections(self.html, testid))
+            for element, section in zip(self.all(testid), sections_by_testid(self.html, testid))
             if wanted.items() <= element.items()
         ]
         assert len(found) == 1, f"expected one data-testid={testid!r} with {wanted}, found {len(found)}"

@@ -18,7 +18,7 @@ import pytest
 import standardwebhooks
 import standardwebhooks.webhooks as standardwebhooks_module
 
-from fixtures.html_forms import testid_elements
+from fixtures.html_forms import elements_by_testid
 from reference_portal.app import Portal
 from reference_portal.areas import webhooks
 
@@ -169,14 +169,14 @@ class WebhooksUI:
 
 
 def one_time_secret(html: str) -> str:
-    found = testid_elements(html, "one-time-secret")
+    found = elements_by_testid(html, "one-time-secret")
     assert found, "no one-time secret on the page"
     return found[0]["text"]
 
 
 def webhook_rows(html: str) -> list[tuple[int, str]]:
     """(id, URL) of each row of the endpoints page."""
-    return [(int(row["data-webhook-id"]), row["data-webhook-url"]) for row in testid_elements(html, "webhook-row")]
+    return [(int(row["data-webhook-id"]), row["data-webhook-url"]) for row in elements_by_testid(html, "webhook-row")]
 
 
 @pytest.fixture
