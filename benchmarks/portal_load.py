@@ -33,7 +33,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_report import write_section  # noqa: E402
-from fixtures.html_forms import hidden_fields, elements_by_testid  # noqa: E402
+from fixtures.html_forms import elements_by_testid, hidden_fields  # noqa: E402
 
 DEVELOPER = ("dev@example.com", os.environ.get("DPF_DEMO_DEVELOPER_PASSWORD", "developer-demo-pass"))
 WORKERS = 32

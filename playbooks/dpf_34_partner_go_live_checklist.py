@@ -31,7 +31,7 @@ import pytest
 import standardwebhooks
 from playwright.sync_api import Page, expect
 
-from fixtures.html_forms import hidden_fields, elements_by_testid
+from fixtures.html_forms import elements_by_testid, hidden_fields
 from playbooks.harness.api_calls import (
     access_token,
     bearer,

@@ -19,7 +19,7 @@ from wsgiref.validate import WSGIWarning, validator
 import httpx
 import pytest
 
-from fixtures.html_forms import hidden_fields, elements_by_testid, sections_by_testid
+from fixtures.html_forms import elements_by_testid, hidden_fields, sections_by_testid
 from reference_portal import Config, Portal
 from reference_portal.core.routing import Rule
 from reference_portal.core.security import hash_password
