@@ -20,10 +20,21 @@ itself) and pass after, and each item is proven by what it does:
 Faults of a broken portal this flow must catch: a check that passes before its item exists, a JSON twin that
 disagrees with the page, a signature check that never sends the wrongly signed event, an alert that never fires,
 an old secret that keeps working after rotation. A target without `/app/go-live` fails with "no /app/go-live".
+
+Partner mode: when the target names the partner's own integration (the target file's `[go_live]` table, or
+DPF_GO_LIVE_CLIENT_ID with DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID or DPF_GO_LIVE_WEBHOOK_URL; see harness/go_live.py), the
+flow checks that integration instead, and changes nothing of the partner's: each check must pass on the page and in
+its twin (a failing one fails the flow with the page's own words for what to do next), and each item is proven by
+what can be seen without changing it: the application lists https callbacks, none local; the secret in the partner's
+vault gets a token; its subscriptions are approved; its own sandbox calls of the last 30 days are in usage; the
+partner's endpoint accepts the correctly signed event and refuses the wrongly signed one (the portal's signature
+check, run once: the one thing the run adds, as a record of that check); a rule is listed; signing in asks for a
+second factor.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import httpx
@@ -40,7 +51,10 @@ from playbooks.harness.api_calls import (
     request_without_relying_on_examples,
 )
 from playbooks.harness.contract import contract
+from playbooks.harness.go_live import PartnerIntegration, partner_integration
+from playbooks.harness.go_live_page import GoLive
 from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage, SecretDialog, WebhooksPage
+from playbooks.harness.secret_scan import kind_of
 from playbooks.harness.two_factor import AccountSecurityPage, Authenticator, RecoveryCodesPage, asks_for_code, turn_off
 
 FLOW_ID = "DPF-34"
@@ -49,40 +63,6 @@ REQUEST_ID = contract().api["request_id_header"]
 ALERT_THRESHOLD_PERCENT = 50
 BAD_CALLS = 8  # against the few good ones, well over the threshold
 POLLS = 20
-
-
-class GoLive:
-    """The go-live checklist page and its JSON twin, read together."""
-
-    def __init__(self, page: Page):
-        self.page = page
-
-    def open(self) -> None:
-        response = self.page.goto("/app/go-live")
-        assert response is not None and response.status == 200, (
-            f"no /app/go-live: the portal answered HTTP {response and response.status}"
-        )
-
-    def check(self, check_id: str) -> Any:
-        return self.page.locator(f'[data-testid="go-live-check"][data-check="{check_id}"]')
-
-    def twin(self) -> dict[str, Any]:
-        answer = self.page.request.get("/app/go-live.json")
-        assert answer.status == 200, f"/app/go-live.json answered HTTP {answer.status}"
-        return answer.json()
-
-    def state_of(self, check_id: str, *, passed: bool) -> None:
-        """The check is in that state on the page, and the JSON twin says the same, with the same words."""
-        self.open()
-        row = self.check(check_id)
-        expect(row).to_have_count(1)
-        expect(row).to_have_attribute("data-state", "pass" if passed else "fail")
-        detail = row.get_by_test_id("go-live-check-detail").inner_text().strip()
-        twin = {c["id"]: c for c in self.twin()["checks"]}[check_id]
-        assert twin["passed"] is passed, f"/app/go-live.json says {check_id} passed={twin['passed']}, the page not"
-        assert twin["detail"] == detail, f"the page and /app/go-live.json explain {check_id} differently"
-        if not passed:
-            assert row.get_by_test_id("go-live-check-link").get_attribute("href"), f"{check_id} links to no fix"
 
 
 def one_call_per_product(openapi: dict[str, Any], products: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -108,8 +88,19 @@ def call(api: httpx.Client, token: str, arguments: dict[str, Any]) -> httpx.Resp
 
 
 @pytest.mark.dpf(FLOW_ID)
-def test_partner_go_live_checklist(flow, open_page, go_live_admin, data_of, vault, api, target, webhook_inbox,
-                                   secret_on_screen):
+def test_partner_go_live_checklist(request, flow, open_page, go_live_admin, vault, api, target):
+    partner = partner_integration()
+    if partner is not None:
+        check_partner_integration(partner, flow, open_page(go_live_admin), go_live_admin, vault, api, target)
+    else:
+        prepare_and_check_fresh_objects(flow, open_page, go_live_admin, request.getfixturevalue("data_of"), vault, api,
+                                        target, request.getfixturevalue("webhook_inbox"),
+                                        request.getfixturevalue("secret_on_screen"))
+
+
+def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vault, api, target, webhook_inbox,
+                                    secret_on_screen):
+    """Fresh mode: every item prepared by the flow, checked, and put back."""
     mine = data_of(go_live_admin)
     portal = mine.account
     page = open_page(go_live_admin)
@@ -297,3 +288,103 @@ def test_partner_go_live_checklist(flow, open_page, go_live_admin, data_of, vaul
         for rule_id in rule_ids:
             delete_rule(portal.client, rule_id)
         portal.set_rotation_policy(original_policy)
+
+
+def check_partner_integration(partner: PartnerIntegration, flow, page: Page, go_live_admin, vault, api, target):
+    """Partner mode: the partner's own integration, read and never changed."""
+    GoLive(page).open()  # a target without the page fails here
+    with flow.step("Production app registered with final callback URLs."):
+        page.goto("/app/apps")
+        row = page.get_by_test_id("application-row").filter(has_text=partner.client_id)
+        expect(row, f"/app/apps lists no application with client ID {partner.client_id}").to_have_count(1)
+        expect(row.get_by_test_id("environment")).to_have_text("production")
+        app_id = int(row.get_attribute("data-application-id") or 0)
+        app_name = row.get_attribute("data-application-name") or ""
+        callbacks = row.get_by_test_id("callback-urls").inner_text().split()
+        go_live = GoLive(page, app_id)
+        go_live.passes("production_app")
+        assert callbacks, f"{app_name} lists no callback URL"
+        for url in callbacks:
+            assert url.startswith("https://"), f"{app_name} calls back to {url}, not https"
+            assert not any(local in url for local in ("//localhost", "//127.", "//[::1]")), f"{url} is local"
+
+    with flow.step("Secrets stored in vault and rotated."):
+        secret = vault.get(partner.secret_name)
+        vault.registry.add(secret, kind_of(secret, partner.secret_name))  # never in evidence, though never put
+        answer = request_token(api, partner.client_id, secret)
+        assert answer.status_code == 200, (
+            f"the secret in the vault under {partner.secret_name} is not the current one: POST /oauth/token answered "
+            f"HTTP {answer.status_code} {answer.json().get('error', '') if answer.content else ''}"
+        )
+        go_live.passes("secret_rotated")
+        assert secret not in page.content(), "the go-live page shows the secret"
+
+    with flow.step("Required APIs subscribed/approved."):
+        go_live.passes("products_approved")
+        page.goto("/app/products")
+        subscriptions = page.get_by_test_id("subscription-row").filter(has_text=app_name)
+        assert subscriptions.count(), f"/app/products shows no subscription of {app_name}"
+        for state in subscriptions.get_by_test_id("subscription-state").all():
+            expect(state).to_have_attribute("data-state", "approved")
+
+    with flow.step("Sandbox test cases passed."):
+        go_live.passes("sandbox_calls")
+        page.goto("/app/apps")
+        sandbox_ids = [row.get_attribute("data-application-id")
+                       for row in page.get_by_test_id("application-row").all()
+                       if row.get_by_test_id("environment").inner_text().strip() == "sandbox"]
+        today = datetime.datetime.now(datetime.UTC).date()
+        window = f"from={today - datetime.timedelta(days=30)}&to={today + datetime.timedelta(days=1)}"
+        successful = 0
+        for sandbox_id in sandbox_ids:
+            page.goto(f"/app/usage?application={sandbox_id}&{window}")
+            successful += sum(1 for row in page.get_by_test_id("usage-row").all()
+                              if (row.get_attribute("data-status") or "").startswith("2"))
+        assert successful, "no successful call of the partner's sandbox applications in usage in the last 30 days"
+
+    with flow.step("Webhook delivery validated with signature checks."):
+        page.goto("/app/webhooks")
+        endpoints = page.get_by_test_id("webhook-row")
+        endpoint = (endpoints.and_(page.locator(f'[data-webhook-id="{partner.webhook_endpoint_id}"]'))
+                    if partner.webhook_endpoint_id is not None
+                    else endpoints.and_(page.locator(f'[data-webhook-url="{partner.webhook_url}"]')))
+        expect(endpoint, "/app/webhooks lists no such endpoint of the partner").to_have_count(1)
+        endpoint_id = endpoint.get_attribute("data-webhook-id")
+        go_live.open()
+        result = page.locator(f'[data-testid="signature-check"][data-webhook-id="{endpoint_id}"]')
+        before = result.get_by_test_id("valid-sent-at").get_attribute("datetime") if result.count() else None
+        run = page.locator('form[action="/app/go-live/signature-check"]') \
+            .filter(has=page.locator(f'input[name="endpoint_id"][value="{endpoint_id}"]'))
+        expect(run, "the go-live page offers no signature check for the endpoint (is it active?)").to_have_count(1)
+        with page.expect_response(lambda r: r.request.method == "POST" and "/app/go-live/signature-check" in r.url):
+            run.get_by_role("button", name="Run signature check").click()
+        go_live.passes("webhook_signature")
+        expect(result).to_have_count(1)
+        sent_at = result.get_by_test_id("valid-sent-at").get_attribute("datetime")
+        assert sent_at and sent_at != before, "the go-live page shows an earlier signature check, not this run's"
+        assert result.get_by_test_id("invalid-sent-at").get_attribute("datetime"), "invalid-sent-at gives no time"
+        valid, invalid = result.get_attribute("data-valid-status"), result.get_attribute("data-invalid-status")
+        assert valid and 200 <= int(valid) < 300, f"the endpoint answered the correctly signed event with {valid!r}"
+        assert invalid and 400 <= int(invalid) < 500, f"the endpoint answered the wrongly signed event with {invalid!r}"
+        twin = next(c for c in go_live.twin()["signature_checks"] if str(c["endpoint_id"]) == endpoint_id)
+        assert (twin["passed"], str(twin["correctly_signed"]["status"]), str(twin["wrongly_signed"]["status"])) \
+            == (True, valid, invalid), "/app/go-live.json reports the signature check differently"
+
+    with flow.step("Usage monitoring and alerting in place."):
+        go_live.passes("alert_rule")
+        page.goto("/app/usage/alerts")
+        expect(page.get_by_test_id("alert-rule").first).to_be_visible()
+
+    with flow.step("2FA enabled for developer admins."):
+        go_live.passes("admins_2fa")
+        assert asks_for_code(target.base_url, go_live_admin), "signing in does not ask for a second factor"
+
+    with flow.expected_result("partner integration is operationally ready."):
+        go_live.open()
+        summary = page.get_by_test_id("go-live-summary")
+        expect(summary).to_contain_text("7 of 7 checks pass")
+        twin = go_live.twin()
+        assert twin["ready"] is True and twin["passed"] == twin["total"] == 7, f"/app/go-live.json: {twin['summary']}"
+        on_page = {e["data-check"]: e["data-state"] for e in elements_by_testid(page.content(), "go-live-check")}
+        assert on_page == {c["id"]: "pass" if c["passed"] else "fail" for c in twin["checks"]}
+        assert twin["application"]["id"] == app_id, "the checklist is not about the partner's application"

@@ -352,6 +352,8 @@ def command_target_check(args: argparse.Namespace) -> int:
           f"{len(profiles['optional'])} optional and {len(profiles['not-applicable'])} not-applicable flow(s); "
           f"{len(target.testid_overrides) + len(target.route_overrides)} override(s); "
           f"{len(target.deviations)} expected deviation(s)")
+    if target.go_live is not None:
+        print(f"DPF-34 checks the partner's own integration: client {target.go_live.client_id}")
     today = datetime.date.today()
     expired = [d for d in target.deviations if d.expired(today)]
     for deviation in expired:

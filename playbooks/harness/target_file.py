@@ -16,6 +16,10 @@ the contract, and the failures it expects for now, each with a reason, a ticket 
     DPF-28 = { profile = "not-applicable", reason = "sign-in is SSO only" }
     DPF-16 = { profile = "optional" }
 
+    [go_live]                                 # optional: DPF-34 checks the partner's own integration
+    client_id = "ci_..."                      # its production application; secret in the vault (harness/go_live.py)
+    webhook_endpoint_id = 12                  # or webhook_url = "https://hooks.partner.example/portal"
+
     [overrides.testids]                       # a contract test ID -> the partner's CSS selector
     key-row = "tr.credential"
     [overrides.routes]                        # a contract route name -> the partner's path
@@ -40,6 +44,7 @@ from typing import Any, Mapping
 
 from playbooks.harness import catalog
 from playbooks.harness.contract import contract
+from playbooks.harness.go_live import PartnerIntegration, PartnerIntegrationError, integration_from
 
 PERSONA_PREFIXES = {
     "developer": "DPF_DEVELOPER",
@@ -58,6 +63,7 @@ KEYS = {
     "flow": {"profile", "reason"},
     "overrides": {"testids", "routes"},
     "deviation": {"flow", "step", "reason", "ticket", "expires"},
+    "go_live": {"client_id", "webhook_endpoint_id", "webhook_url"},
 }
 
 
@@ -100,6 +106,7 @@ class TargetFile:
     testid_overrides: dict[str, str] = field(default_factory=dict)
     route_overrides: dict[str, str] = field(default_factory=dict)
     deviations: list[Deviation] = field(default_factory=list)
+    go_live: PartnerIntegration | None = None  # the partner's own integration, which DPF-34 then checks
 
     def profile(self, flow_id: str) -> Profile:
         return self.flows.get(flow_id, Profile("mandatory"))
@@ -115,6 +122,8 @@ class TargetFile:
             env[f"{prefix}_PASSWORD"] = environ[account.password_env]
             if account.totp_secret_env:
                 env[f"{prefix}_TOTP_SECRET"] = environ[account.totp_secret_env]
+        if self.go_live is not None:
+            env.update(self.go_live.environment())
         return env
 
 
@@ -160,7 +169,7 @@ def parse(text: str, path: Path, environ: Mapping[str, str]) -> TargetFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TargetFileError(f"{path}: {error}") from None
-    reader.table(data, "", {"target", "accounts", "flows", "overrides", "deviations"})
+    reader.table(data, "", {"target", "accounts", "flows", "overrides", "deviations", "go_live"})
 
     target = reader.table(data.get("target"), "target", KEYS["target"])
     base_url = reader.string(target.get("base_url"), "target.base_url")
@@ -228,7 +237,17 @@ def parse(text: str, path: Path, environ: Mapping[str, str]) -> TargetFile:
             raise reader.error(f"{name}.expires", "must be a date, e.g. 2027-01-31")
         deviations.append(Deviation(flow_id, reader.string(entry.get("reason"), f"{name}.reason") or "",
                                     reader.string(entry.get("ticket"), f"{name}.ticket") or "", expires, step))
-    return TargetFile(path, base_url.rstrip("/"), webhook_url, accounts, flows, dict(testids), dict(routes), deviations)
+    go_live = None
+    if "go_live" in data:
+        try:
+            go_live = integration_from(reader.table(data["go_live"], "go_live", KEYS["go_live"]))
+        except PartnerIntegrationError as error:
+            raise reader.error(f"go_live.{error.key}", error.problem) from None
+        if "go_live_admin" not in accounts:
+            raise reader.error("accounts.go_live_admin", "missing: DPF-34 checks the [go_live] integration as the "
+                                                         "admin of its organisation")
+    return TargetFile(path, base_url.rstrip("/"), webhook_url, accounts, flows, dict(testids), dict(routes), deviations,
+                      go_live)
 
 
 def load(path: Path, environ: Mapping[str, str] | None = None) -> TargetFile:

@@ -62,8 +62,10 @@ def test_each_executable_playbook_walks_its_catalog_steps_word_for_word():
         flow = catalog.get(module.flow_id)
         used_steps = re.findall(r'flow\.step\("([^"]+)"\)', source)
         used_results = re.findall(r'flow\.expected_result\("([^"]+)"\)', source)
-        assert tuple(used_steps) == flow.steps, module.name
-        assert used_results == [flow.expected_result], module.name
+        # A playbook with two modes (DPF-34: fresh objects, or the partner's own integration) walks them in each.
+        walks = max(1, len(used_results))
+        assert tuple(used_steps) == flow.steps * walks, module.name
+        assert used_results == [flow.expected_result] * walks, module.name
 
 
 def test_no_playbook_imports_a_name_pytest_would_collect_as_a_second_test():
