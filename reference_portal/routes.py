@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .areas import (
+    account_password,
     account_sessions,
     alerts_ui,
     applications,
@@ -95,6 +96,7 @@ ROUTES = [
     Rule("POST", "/account/security/2fa/enable", two_factor.enable, D),
     Rule("POST", "/account/security/2fa/disable", two_factor.disable, D),
     Rule("POST", "/account/security/recovery-codes", two_factor.regenerate, D),
+    Rule("POST", "/account/security/password", account_password.change, D),
     # Account security: sessions and devices, the security log
     Rule("POST", "/app/security/sessions/revoke-others", account_sessions.revoke_others, D),
     Rule("POST", "/app/security/sessions/<session_id>/revoke", account_sessions.revoke, D),

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pyotp
 import segno
 
+from ..core.account_sessions import end_other_sessions
 from ..core.accounts import User
 from ..core.audit import record_event
 from ..core.handlers import is_recently_signed_in, secret_page, signed_in_user
@@ -68,10 +69,22 @@ def _qr_svg(secret: str, email: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=4, svgclass="qr-code", lineclass=None)
 
 
-def _settings(request: Request, *, status: int = 200, errors: dict[str, str] | None = None) -> Response:
+def settings_page(
+    request: Request,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    password_errors: dict[str, str] | None = None,
+) -> Response:
+    """Account settings, with the errors of the 2FA forms (`errors`) or of the password form (`password_errors`)."""
     user = signed_in_user(request)
     state = _state(request, user)
-    context: dict[str, object] = {"errors": errors or {}, **state}
+    context: dict[str, object] = {
+        "errors": errors or {},
+        "password_errors": password_errors or {},
+        "password_changed": request.method == "GET" and request.arg("password_changed") == "1",
+        **state,
+    }
     if not state["enabled"]:
         secret = pending_secret(request.app.db, request.app.secret_key, user.id)
         context.update(secret=secret, qr_svg=_qr_svg(secret, user.email), needs_password=_needs_password(request))
@@ -83,7 +96,7 @@ def _settings(request: Request, *, status: int = 200, errors: dict[str, str] | N
 
 def settings(request: Request) -> Response:
     """GET /account/security."""
-    return _settings(request)
+    return settings_page(request)
 
 
 def _password_refused(request: Request, user: User) -> Response | None:
@@ -92,7 +105,7 @@ def _password_refused(request: Request, user: User) -> Response | None:
     keys = app.throttle.keys(user.email, request.remote_addr)
     wait = app.throttle.retry_after(keys)
     if wait:
-        response = _settings(request, status=429, errors={"password": f"Too many attempts. Try again in {wait} seconds."})
+        response = settings_page(request, status=429, errors={"password": f"Too many attempts. Try again in {wait} seconds."})
         response.set_header("Retry-After", str(wait))
         return response
     password = request.field("password")[:MAX_FIELD]
@@ -101,7 +114,7 @@ def _password_refused(request: Request, user: User) -> Response | None:
         return None
     app.throttle.record_failure(keys)
     record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong password")
-    return _settings(request, status=401, errors={"password": WRONG_PASSWORD_OR_CODE})
+    return settings_page(request, status=401, errors={"password": WRONG_PASSWORD_OR_CODE})
 
 
 def _codes_page(request: Request, codes: list[str], title: str) -> Response:
@@ -134,7 +147,7 @@ def enable(request: Request) -> Response:
             else "Enter the 6-digit code your authenticator app shows."
         )
         record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="set-up code refused")
-        return _settings(request, status=422, errors={"code": message})
+        return settings_page(request, status=422, errors={"code": message})
     return _codes_page(request, codes, "Two-factor authentication is on")
 
 
@@ -152,7 +165,7 @@ def _password_and_code(request: Request, user: User, change) -> Response:  # typ
         result = change(conn) if check.accepted else None
     if check.accepted is None:
         record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong code")
-        return _settings(request, status=401, errors={"code": WRONG_PASSWORD_OR_CODE})
+        return settings_page(request, status=401, errors={"code": WRONG_PASSWORD_OR_CODE})
     return result
 
 
@@ -164,10 +177,7 @@ def disable(request: Request) -> Response:
 
     def change(conn):  # type: ignore[no-untyped-def]
         turn_off(conn, user.id)
-        conn.execute(
-            "DELETE FROM sessions WHERE (user_id = ? OR pending_user_id = ?) AND id_hash != ?",
-            (user.id, user.id, session.id_hash),
-        )
+        end_other_sessions(conn, user.id, session.id_hash)
         record_event(conn, user_id=user.id, kind="two_factor_disabled", request=request)
         return redirect("/app/security/2fa")
 

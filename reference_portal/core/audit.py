@@ -23,6 +23,7 @@ KINDS = {
     "reauthenticated": "Password confirmed for a sensitive action",
     "reauthentication_failed": "Password confirmation failed",
     "password_changed": "Password changed",
+    "password_change_failed": "Password change refused",
     "two_factor_enabled": "Two-factor authentication turned on",
     "two_factor_disabled": "Two-factor authentication turned off",
     "two_factor_change_failed": "Two-factor change refused",
