@@ -4,6 +4,7 @@ password step over HTTP, to learn whether a persona is asked for a code."""
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -82,21 +83,38 @@ class Authenticator:
     contract promises it takes a code one step either side of its clock. So each code is of a step after the last
     one given: the current step, else the next one, early by the drift the contract allows. Only a third code within
     one step waits for the clock (never longer than one step). A step that began less than CLOCK_SKEW_SECONDS ago is
-    treated as not begun yet, so a portal whose clock is that far behind still counts the next step as one ahead."""
+    treated as not begun yet, so a portal whose clock is that far behind still counts the next step as one ahead.
+    Where several sign-ins of one process type codes of one secret, they share one (authenticator_for)."""
 
     secret: str = field(repr=False)
     last_step: int = -1
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def code(self) -> str:
-        step = max(self._clock_step(), self.last_step + 1)
-        while (left := (step - 1) * STEP_SECONDS + CLOCK_SKEW_SECONDS - time.time()) > 0:
-            time.sleep(left)  # the condition is the clock reaching the step before this one
-        self.last_step = step
-        return pyotp.TOTP(self.secret, interval=STEP_SECONDS).at(step * STEP_SECONDS)
+        with self._lock:  # two threads never get one step
+            step = max(self._clock_step(), self.last_step + 1)
+            while (left := (step - 1) * STEP_SECONDS + CLOCK_SKEW_SECONDS - time.time()) > 0:
+                time.sleep(left)  # the condition is the clock reaching the step before this one
+            self.last_step = step
+            return pyotp.TOTP(self.secret, interval=STEP_SECONDS).at(step * STEP_SECONDS)
 
     @staticmethod
     def _clock_step() -> int:
         return int((time.time() - CLOCK_SKEW_SECONDS) // STEP_SECONDS)
+
+
+_authenticators: dict[tuple[str, str], Authenticator] = {}
+_authenticators_lock = threading.Lock()
+
+
+def authenticator_for(secret: str, *, portal: str) -> Authenticator:
+    """The one Authenticator of this process for a secret at a portal (its base URL): every sign-in, confirmation
+    and flow of the process that types a code of it there takes the next unused step from it, so none has its code
+    refused because another used that step. Other processes (pytest-xdist workers) keep their own: between them a
+    step can still be used twice, and the later code is refused."""
+    key = (portal.rstrip("/"), "".join(secret.split()).upper())
+    with _authenticators_lock:
+        return _authenticators.setdefault(key, Authenticator(key[1]))
 
 
 def new_client(base_url: str) -> httpx.Client:
