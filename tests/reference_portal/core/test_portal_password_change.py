@@ -98,6 +98,8 @@ def test_a_change_keeps_this_session_under_a_new_id_and_signs_out_every_other(
     assert replay.get("/app").status_code == 303  # the old id is worth nothing
     assert len(user_state(portal)["sessions"]) == 1
     assert events(portal)[-1] == ("password_changed", "1 other session signed out")
+    newest = read_page(owner.get("/app/security/activity").text).all("security-event")[0]
+    assert newest["data-kind"] == "password_changed" and "Password changed" in newest["text"]
 
 
 def test_the_old_password_is_refused_at_sign_in_and_the_new_one_accepted(owner, change, auth, make_client, portal):
