@@ -15,7 +15,7 @@ from typing import Iterator
 
 import playwright
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Playwright
 
 from fixtures.browser import system_chromium
 from playbooks.harness.cli import PROJECT_ROOT
@@ -32,9 +32,9 @@ chromium.launchServer({ executablePath: process.argv[2] || undefined, host: '127
 
 
 @pytest.fixture
-def browser_server() -> Iterator[str]:
-    with sync_playwright() as local:
-        executable = system_chromium(local.chromium.executable_path) or ""
+def browser_server(playwright: Playwright) -> Iterator[str]:
+    # pytest-playwright's own Playwright: a second sync_playwright() in a worker whose playbooks started one fails
+    executable = system_chromium(playwright.chromium.executable_path) or ""
     server = subprocess.Popen([str(DRIVER / "node"), "-e", SERVER, str(DRIVER / "package"), executable],
                               stdout=subprocess.PIPE, text=True)
     try:
