@@ -251,8 +251,11 @@ def test_partner_mode_checks_the_partners_integration_and_changes_nothing(partne
 
 
 def test_partner_mode_fails_with_the_pages_words_when_the_partners_receiver_accepts_any_signature(
-    partner, run_playbook, receiver
+    partner, run_playbook, receiver, monkeypatch
 ):
+    # The endpoint named by its URL this time, as a partner may name it.
+    monkeypatch.delenv("DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID")
+    monkeypatch.setenv("DPF_GO_LIVE_WEBHOOK_URL", receiver.local_url + partner.ready.endpoint_path)
     with receiver.changed:  # told nothing about the path, the receiver answers 200 to every delivery
         receiver.behaviours.pop(partner.ready.endpoint_path)
     outcome = run_playbook("DPF-34", partner.portal)
