@@ -10,7 +10,7 @@ the contract, and the failures it expects for now, each with a reason, a ticket 
                                               # integrator, go_live_admin
     email = "qa@partner.example"
     password_env = "PARTNER_DEV_PASSWORD"
-    totp_secret_env = "PARTNER_DEV_TOTP"      # developer_2fa only
+    totp_secret_env = "PARTNER_DEV_TOTP"      # developer_2fa; go_live_admin when 2FA is on
 
     [flows]                                   # every flow is mandatory unless listed
     DPF-28 = { profile = "not-applicable", reason = "sign-in is SSO only" }
