@@ -25,6 +25,7 @@ LISTEN_BACKLOG = 1024
 READ_TIMEOUT_SECONDS = 10.0  # the longest silence while a client sends its request
 REQUEST_DEADLINE_SECONDS = 30.0  # the longest a client may take to send its whole request, however it drips
 SENDS_GRACE_SECONDS = 5.0  # on stopping, how long webhook sends under way may take to finish and be recorded
+STOP_POLL_SECONDS = 0.05  # how often a portal serving in the background checks whether it should stop
 
 
 class PooledWSGIServer(WSGIServer):
@@ -185,7 +186,9 @@ def make_portal_server(app: Portal, host: str = "127.0.0.1", port: int = 8000) -
 def serve_in_background(app: Portal, host: str = "127.0.0.1", port: int = 0) -> RunningPortal:
     """Start the portal on a thread; port 0 picks a free port. Returns once it accepts connections."""
     server = make_portal_server(app, host, port)
-    thread = threading.Thread(target=server.serve_forever, name="reference-portal", daemon=True)
+    # stop() waits for serve_forever to notice, which it checks every poll interval (0.5 s by default)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS},
+                              name="reference-portal", daemon=True)
     thread.start()
     app.deliveries.start()
     return RunningPortal(app, server, thread)
