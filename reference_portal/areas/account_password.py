@@ -76,11 +76,12 @@ def change(request: Request) -> Response:
         return _refused(request, 422, {"new_password": "The new password must be different from the current one."})
 
     new_hash = hash_password(new)  # before the write transaction: argon2 takes a while
+    now = app.config.clock()
     with app.db.transaction() as conn:
         still_current = conn.execute("SELECT password_hash FROM users WHERE id = ?", (user.id,)).fetchone()
         if still_current is None or still_current["password_hash"] != stored:  # changed by another request meanwhile
             refusal = "current_password", WRONG_PASSWORD, "password changed meanwhile"
-        elif code is not None and consume_code(conn, app.secret_key, user.id, code, now=app.config.clock()).accepted is None:
+        elif code is not None and consume_code(conn, app.secret_key, user.id, code, now=now).accepted is None:
             refusal = "code", WRONG_CODE, "wrong code"
         else:
             refusal = None

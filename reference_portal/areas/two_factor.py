@@ -105,7 +105,8 @@ def _password_refused(request: Request, user: User) -> Response | None:
     keys = app.throttle.keys(user.email, request.remote_addr)
     wait = app.throttle.retry_after(keys)
     if wait:
-        response = settings_page(request, status=429, errors={"password": f"Too many attempts. Try again in {wait} seconds."})
+        message = f"Too many attempts. Try again in {wait} seconds."
+        response = settings_page(request, status=429, errors={"password": message})
         response.set_header("Retry-After", str(wait))
         return response
     password = request.field("password")[:MAX_FIELD]

@@ -59,7 +59,8 @@ def change(post_form):
 
 @pytest.fixture
 def two_factor_owner(owner, read_page, clock):
-    """`owner` with 2FA turned on through account settings, one step later (the set-up used its step): (client, secret)."""
+    """`owner` with 2FA turned on through account settings, one step later (the set-up used its step):
+    (client, secret)."""
     page = read_page(owner.get("/account/security").text)
     secret = page.text_of("totp-secret")
     answer = owner.post("/account/security/2fa/enable",
@@ -148,7 +149,8 @@ def test_bad_input_is_refused_with_a_field_message_and_changes_nothing(
 
 def test_wrong_current_passwords_are_throttled_like_sign_in(owner, change, portal, read_page):
     for _ in range(portal.config.login_account_free_failures):
-        assert change(owner, current_password="guess-guess-guess", new_password=NEW, confirm_password=NEW).status_code == 401
+        wrong = change(owner, current_password="guess-guess-guess", new_password=NEW, confirm_password=NEW)
+        assert wrong.status_code == 401
     before = user_state(portal)
     answer = change(owner, current_password=OLD, new_password=NEW, confirm_password=NEW)
     assert answer.status_code == 429 and int(answer.headers["retry-after"]) >= 1
@@ -160,14 +162,17 @@ def test_wrong_current_passwords_are_throttled_like_sign_in(owner, change, porta
 
 
 @pytest.mark.parametrize("bad", ["missing", "wrong", "used"])
-def test_with_2fa_on_a_missing_wrong_or_used_code_changes_nothing(two_factor_owner, change, portal, read_page, clock, bad):
+def test_with_2fa_on_a_missing_wrong_or_used_code_changes_nothing(
+    two_factor_owner, change, portal, read_page, clock, bad
+):
     client, secret = two_factor_owner
     code = {"missing": "", "wrong": wrong_code(secret, clock.now),
             "used": code_for(secret, clock.now, -1)}[bad]  # the step the set-up used
     before = user_state(portal)
     answer = change(client, current_password=OLD, new_password=NEW, confirm_password=NEW, code=code)
     assert answer.status_code == (422 if bad == "missing" else 401)
-    assert read_page(answer.text).text_of("field-error-code").startswith(("Enter the 6-digit", "That code is not valid"))
+    message = read_page(answer.text).text_of("field-error-code")
+    assert message.startswith(("Enter the 6-digit", "That code is not valid"))
     assert user_state(portal) == before
 
 
@@ -178,7 +183,8 @@ def test_with_2fa_on_a_current_code_changes_it_and_ends_pending_sign_ins(
     pending = make_client()
     assert auth.sign_in(pending, EMAIL, OLD).headers["location"] == "/login/2fa"
     second_step = read_page(pending.get("/login/2fa").text).form("/login/2fa")
-    answer = change(client, current_password=OLD, new_password=NEW, confirm_password=NEW, code=code_for(secret, clock.now))
+    code = code_for(secret, clock.now)
+    answer = change(client, current_password=OLD, new_password=NEW, confirm_password=NEW, code=code)
     assert answer.status_code == 303 and client.get("/app").status_code == 200
     assert len(user_state(portal)["sessions"]) == 1  # the pending sign-in's row is gone
     clock.advance(STEP_SECONDS)
