@@ -18,7 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import request_token
-from playbooks.harness.pages import ApplicationForm, ApplicationsPage, SecretDialog, at_path
+from playbooks.harness.pages import ApplicationForm, ApplicationsPage, SecretDialog, at_path, settled_html
 
 FLOW_ID = "DPF-06"
 SANDBOX_SECRET = re.compile(r"^cs_test_[A-Za-z0-9_-]{43}$")
@@ -67,7 +67,7 @@ def test_create_application(flow, open_page, developer, applications, vault, api
             page.go_back()  # to the answer that showed the secret
         except PlaywrightError as error:  # the browser may not show it again at all: the answer was not stored
             assert "ERR_CACHE_MISS" in str(error), f"going back failed: {error}"
-        assert secret not in page.content(), "going back shows the client secret again"
+        assert secret not in settled_html(page), "going back shows the client secret again"
         for path in ("/app/apps", "/app/keys"):
             page.goto(path)
             assert secret not in page.content(), f"{path} shows the client secret again"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 from fixtures.vault import SecretVault
@@ -12,6 +14,19 @@ from fixtures.vault import SecretVault
 def at_path(path: str) -> re.Pattern[str]:
     """Matches a page URL whose path is exactly `path`, whatever the host, query or fragment."""
     return re.compile(rf"^[a-z]+://[^/]+{re.escape(path)}/?(?:[?#].*)?$")
+
+
+def settled_html(page: Page, within_seconds: float = 10) -> str:
+    """The page's HTML once it has stopped navigating (after going back, the browser may still be loading or
+    showing its own error page; Playwright refuses to read a page mid-navigation)."""
+    deadline = time.monotonic() + within_seconds
+    while True:
+        page.wait_for_load_state()
+        try:
+            return page.content()
+        except PlaywrightError as error:
+            if "navigating" not in str(error) or time.monotonic() > deadline:
+                raise
 
 
 class LoginPage:

@@ -75,6 +75,7 @@ HERE = Path(__file__).resolve().parent
 RUNNER_SCRIPT = HERE / "playbook_runner.py"
 RUN_TIMEOUT_SECONDS = 300
 CONTROL_EXPECT_TIMEOUT_SECONDS = 2.5
+CONTROL_DELIVERY_TIMEOUT_SECONDS = 10.0
 # Set to 1 to run each playbook session in a fresh `python -m pytest` process, as before the runner existed
 # (slower; for comparing, and for ruling the runner out when a control misbehaves).
 FRESH_PROCESS_ENV = "DPF_NEGATIVE_FRESH_PROCESS"
@@ -224,6 +225,7 @@ def _run_playbooks(
         # A faulted portal makes a check wait out its whole timeout; the portal is on this machine and answers in
         # milliseconds. The positive controls pass with the same timeout, under the same load.
         f"--dpf-expect-timeout={CONTROL_EXPECT_TIMEOUT_SECONDS}",
+        f"--dpf-delivery-timeout={CONTROL_DELIVERY_TIMEOUT_SECONDS}",  # its webhook retries are 100 times faster
     ]
     if runner is None:
         returncode, output = _run_in_fresh_process(args)
