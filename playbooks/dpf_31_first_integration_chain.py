@@ -44,16 +44,7 @@ def test_first_integration_chain(flow, open_page, integrator, data_of, vault, ap
 
         with secret_on_screen(page):
             with flow.step("Create app."):
-                page.goto("/app/apps")
-                ApplicationsPage(page).create.click()
-                form.name.fill(name)
-                form.callback_urls.fill(CALLBACK)
-                form.environment("Sandbox").check()
-                form.create.click()
-                expect(dialog.root).to_be_visible()
-                client_id = dialog.client_id.inner_text().strip()
-                dialog.keep(vault, f"{client_id}.first_client_secret")
-                dialog.done.click()
+                client_id = form.register(vault, name, [CALLBACK], "Sandbox")
                 page.goto("/app/apps")
                 row = ApplicationsPage(page).row(name)
                 expect(row.get_by_test_id("client-id")).to_have_text(client_id)

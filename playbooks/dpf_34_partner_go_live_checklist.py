@@ -120,16 +120,7 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vau
         with flow.step("Production app registered with final callback URLs."):
             go_live.state_of("production_app", passed=False)
             with secret_on_screen(page):
-                page.goto("/app/apps")
-                ApplicationsPage(page).create.click()
-                form.name.fill(name)
-                form.callback_urls.fill("\n".join(CALLBACKS))
-                form.environment("Production").check()
-                form.create.click()
-                expect(dialog.root).to_be_visible()
-                client_id = dialog.client_id.inner_text().strip()
-                dialog.keep(vault, f"{client_id}.first_client_secret")
-                dialog.done.click()
+                client_id = form.register(vault, name, CALLBACKS, "Production")
             page.goto("/app/apps")
             row = ApplicationsPage(page).row(name)
             expect(row.get_by_test_id("environment")).to_have_text("production")

@@ -6,7 +6,7 @@ import re
 import time
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from fixtures.vault import SecretVault
 
@@ -89,6 +89,23 @@ class ApplicationForm:
 
     def error_for(self, field: str) -> Locator:
         return self.page.get_by_test_id(f"field-error-{field}")
+
+    def register(self, vault: SecretVault, name: str, callback_urls: list[str], environment: str) -> str:
+        """Register an application from the applications page, keep the secret the dialog shows once as
+        `<client id>.first_client_secret`, and close the dialog; the new client ID. Call it inside
+        secret_on_screen(page)."""
+        dialog = SecretDialog(self.page)
+        self.page.goto("/app/apps")
+        ApplicationsPage(self.page).create.click()
+        self.name.fill(name)
+        self.callback_urls.fill("\n".join(callback_urls))
+        self.environment(environment).check()
+        self.create.click()
+        expect(dialog.root).to_be_visible()
+        client_id = dialog.client_id.inner_text().strip()
+        dialog.keep(vault, f"{client_id}.first_client_secret")
+        dialog.done.click()
+        return client_id
 
 
 class SecretDialog:
