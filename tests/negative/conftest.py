@@ -290,6 +290,22 @@ def cacheable(handler: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def signing_secret_never_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fault DPF-22 and DPF-33 must notice: every webhook signing secret stored is the first one ever made, so
+    a rotation shows a new secret that nothing signs with."""
+    from reference_portal.areas import webhooks
+
+    encrypt_secret = webhooks.encrypt_secret
+    stored: dict[str, bytes] = {}
+
+    def keep_the_first(secret_key: bytes, secret: str) -> bytes:
+        stored.setdefault("first", encrypt_secret(secret_key, secret))
+        return stored["first"]
+
+    monkeypatch.setattr(webhooks, "encrypt_secret", keep_the_first)
+
+
+@pytest.fixture
 def make_cacheable() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return cacheable
 

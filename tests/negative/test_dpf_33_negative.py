@@ -3,7 +3,7 @@ rotated webhook secret, or 2FA is not on for the persona (the page says off, or 
 
 import dataclasses
 
-from reference_portal.areas import auth, credentials, webhooks
+from reference_portal.areas import auth, credentials
 from reference_portal.core.accounts import get_user
 
 
@@ -16,15 +16,7 @@ def test_fails_when_the_old_api_secret_still_works(monkeypatch, start_portal, ru
     assert outcome.outcome == "failed", str(outcome)
 
 
-def test_fails_when_the_new_signing_secret_is_never_used(monkeypatch, start_portal, run_playbook):
-    encrypt_secret = webhooks.encrypt_secret
-    stored: dict[str, bytes] = {}
-
-    def keep_the_first(secret_key, secret):
-        stored.setdefault("first", encrypt_secret(secret_key, secret))
-        return stored["first"]
-
-    monkeypatch.setattr(webhooks, "encrypt_secret", keep_the_first)
+def test_fails_when_the_new_signing_secret_is_never_used(signing_secret_never_changes, start_portal, run_playbook):
     outcome = run_playbook("DPF-33", start_portal())
     assert outcome.outcome == "failed", str(outcome)
 
