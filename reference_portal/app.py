@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import quote
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, PackageLoader, StrictUndefined
+from jinja2.bccache import Bucket
 
 from .areas.navigation import MAIN_NAVIGATION
 from .areas.webhooks import DeliveryWorker
@@ -29,7 +30,7 @@ from .core.http import (
     redirect,
 )
 from .core.routing import Access, Router, Rule
-from .core.security import same
+from .core.security import passwords, same
 from .core.sessions import SessionStore
 from .core.throttle import LoginThrottle
 from .routes import ROUTES
@@ -56,6 +57,26 @@ SECURITY_HEADERS = (
 API_PREFIXES = ("/api/", "/oauth/")
 
 
+class CompiledTemplates(BytecodeCache):
+    """Compiled templates kept for the process, so each portal made in it (tests make thousands) compiles a template
+    once, not once per portal. Jinja checks each entry against the template's source, so a changed template is
+    compiled again."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        checksum, code = self._compiled.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code  # type: ignore[assignment]
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 class Portal:
     def __init__(self, config: Config, routes: list[Rule] | None = None):
         self.config = config
@@ -66,10 +87,12 @@ class Portal:
             seed_demo(self.db, config, self.secret_key)
         self.sessions = SessionStore(self.db, config, self.secret_key)
         self.throttle = LoginThrottle(self.db, config)
+        self.passwords = passwords(config.password_hashing)
         self.router = Router(routes if routes is not None else ROUTES)
         self.deliveries = DeliveryWorker(self.db, config, self.secret_key)
         self.templates = Environment(
-            loader=PackageLoader("reference_portal.areas"), autoescape=True, undefined=StrictUndefined, auto_reload=False
+            loader=PackageLoader("reference_portal.areas"), autoescape=True, undefined=StrictUndefined, auto_reload=False,
+            bytecode_cache=COMPILED_TEMPLATES,
         )
         self.templates.filters["when"] = format_time
         self.templates.globals["main_navigation"] = MAIN_NAVIGATION

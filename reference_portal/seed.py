@@ -43,10 +43,10 @@ DEMO_ACCOUNTS = (
 )
 
 
-@lru_cache(maxsize=8)
-def _password_hash(password: str) -> str:
-    # argon2 is slow on purpose; one hash per password per process keeps test databases cheap to make.
-    return hash_password(password)
+@lru_cache(maxsize=16)
+def _password_hash(password: str, cost: str) -> str:
+    # argon2 is slow on purpose; one hash per password and cost per process keeps test databases cheap to make.
+    return hash_password(password, cost)
 
 
 def seed_demo(db: Database, config: Config, secret_key: bytes) -> None:
@@ -73,7 +73,7 @@ def seed_demo(db: Database, config: Config, secret_key: bytes) -> None:
                 (
                     account.email,
                     fake.name(),
-                    _password_hash(getattr(passwords, account.password_kind)),
+                    _password_hash(getattr(passwords, account.password_kind), config.password_hashing),
                     account.role,
                     organisations[account.organisation] if account.role == "developer" else None,
                     account.organisation_role,

@@ -11,11 +11,11 @@ from __future__ import annotations
 from ..core.account_sessions import end_other_sessions
 from ..core.accounts import User
 from ..core.audit import record_event
-from ..core.handlers import signed_in_user
+from ..core.handlers import MAX_PASSWORD, check_own_password, record_wrong_code, signed_in_user, too_many_attempts
 from ..core.http import Request, Response, redirect
 from ..core.second_factor import consume_code
-from ..core.security import hash_password, same, verify_password
-from .auth import MAX_CODE, MAX_PASSWORD
+from ..core.security import same
+from .auth import MAX_CODE
 from .two_factor import settings_page
 
 MIN_LENGTH = 12
@@ -61,21 +61,17 @@ def change(request: Request) -> Response:
     if errors:
         return _refused(request, 422, errors)
 
-    keys = app.throttle.keys(user.email, request.remote_addr)
-    wait = app.throttle.retry_after(keys)
-    if wait:
-        response = _refused(request, 429, {"current_password": f"Too many attempts. Try again in {wait} seconds."})
-        response.set_header("Retry-After", str(wait))
-        return response
-    stored = app.db.scalar("SELECT password_hash FROM users WHERE id = ?", (user.id,))
-    if len(current) > MAX_PASSWORD or not verify_password(stored, current):
-        app.throttle.record_failure(keys)
+    password = check_own_password(request, current)
+    if password.retry_after:
+        return too_many_attempts(_refused(request, 429, {"current_password": password.throttled_message}), password)
+    stored = password.stored_hash
+    if not password.right:
         _failed(request, user, "wrong current password")
         return _refused(request, 401, {"current_password": WRONG_PASSWORD})
     if same(new, current):
         return _refused(request, 422, {"new_password": "The new password must be different from the current one."})
 
-    new_hash = hash_password(new)  # before the write transaction: argon2 takes a while
+    new_hash = app.passwords.hash(new)  # before the write transaction: argon2 takes a while
     now = app.config.clock()
     with app.db.transaction() as conn:
         still_current = conn.execute("SELECT password_hash FROM users WHERE id = ?", (user.id,)).fetchone()
@@ -91,7 +87,7 @@ def change(request: Request) -> Response:
                          detail=f"{ended} other session{'' if ended == 1 else 's'} signed out")
     if refusal is not None:
         field, message, detail = refusal
-        app.throttle.record_failure(keys)
+        record_wrong_code(request)
         _failed(request, user, detail)
         return _refused(request, 401, {field: message})
 

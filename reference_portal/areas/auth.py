@@ -6,12 +6,11 @@ from urllib.parse import quote
 
 from ..core.accounts import User, find_credentials, get_user
 from ..core.audit import record_event
+from ..core.handlers import MAX_PASSWORD
 from ..core.http import Request, Response, redirect
 from ..core.second_factor import consume_code
-from ..core.security import verify_password
 
 MAX_EMAIL = 254
-MAX_PASSWORD = 1024
 SECOND_FACTOR_SECONDS = 5 * 60
 GENERIC_FAILURE = "Email or password is incorrect."
 MAX_CODE = 64
@@ -66,7 +65,7 @@ def login(request: Request) -> Response:
         return response
 
     found = find_credentials(app.db, email)
-    if not verify_password(found[1] if found else None, password) or found is None:
+    if not app.passwords.verify(found[1] if found else None, password) or found is None:
         app.throttle.record_failure(keys)
         if found is not None:  # an unknown email has no account whose owner could read it
             record_event(app.db, user_id=found[0], kind="sign_in_failed", request=request)

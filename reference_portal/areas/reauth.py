@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from ..core.account_sessions import mark_authenticated
 from ..core.audit import record_event
-from ..core.handlers import signed_in_user
+from ..core.handlers import check_own_password, record_wrong_code, signed_in_user, too_many_attempts
 from ..core.http import Request, Response, redirect
 from ..core.second_factor import consume_code
-from ..core.security import verify_password
-from .auth import MAX_PASSWORD, safe_next
+from .auth import safe_next
 
 MAX_CODE = 64
 WRONG = "The password or the code is not right. Try again."
@@ -34,16 +33,10 @@ def confirm(request: Request) -> Response:
     session = request.session
     assert session is not None
     next_path = safe_next(request.field("next")) or ""
-    keys = app.throttle.keys(user.email, request.remote_addr)
-    wait = app.throttle.retry_after(keys)
-    if wait:
-        response = _form(request, next_path=next_path, status=429,
-                         error=f"Too many attempts. Try again in {wait} seconds.")
-        response.set_header("Retry-After", str(wait))
-        return response
-    password = request.field("password")
-    stored = app.db.scalar("SELECT password_hash FROM users WHERE id = ?", (user.id,))
-    password_right = bool(password) and len(password) <= MAX_PASSWORD and verify_password(stored, password)
+    password = check_own_password(request, request.field("password"))
+    if password.retry_after:
+        return too_many_attempts(_form(request, next_path=next_path, status=429, error=password.throttled_message), password)
+    password_right = password.right
     now = app.config.clock()
     with app.db.transaction() as conn:
         code_right = True
@@ -57,7 +50,8 @@ def confirm(request: Request) -> Response:
             record_event(conn, user_id=user.id, kind="reauthentication_failed", request=request,
                          detail="wrong password" if not password_right else "wrong code")
     if not (password_right and code_right):
-        app.throttle.record_failure(keys)
+        if password_right:
+            record_wrong_code(request)
         return _form(request, next_path=next_path, status=401, error=WRONG)
     app.throttle.record_success(user.email)
     return redirect(next_path or "/app")

@@ -11,7 +11,14 @@ import segno
 from ..core.account_sessions import end_other_sessions
 from ..core.accounts import User
 from ..core.audit import record_event
-from ..core.handlers import is_recently_signed_in, secret_page, signed_in_user
+from ..core.handlers import (
+    check_own_password,
+    is_recently_signed_in,
+    record_wrong_code,
+    secret_page,
+    signed_in_user,
+    too_many_attempts,
+)
 from ..core.http import Request, Response, redirect
 from ..core.second_factor import (
     confirm_pending_secret,
@@ -21,7 +28,6 @@ from ..core.second_factor import (
     replace_recovery_codes,
     turn_off,
 )
-from ..core.security import verify_password
 from .account_sessions import sessions_context
 
 ISSUER = "Developer Portal"
@@ -101,20 +107,14 @@ def settings(request: Request) -> Response:
 
 def _password_refused(request: Request, user: User) -> Response | None:
     """None when the password field holds the account's password; else the answer (429 while throttled)."""
-    app = request.app
-    keys = app.throttle.keys(user.email, request.remote_addr)
-    wait = app.throttle.retry_after(keys)
-    if wait:
-        message = f"Too many attempts. Try again in {wait} seconds."
-        response = settings_page(request, status=429, errors={"password": message})
-        response.set_header("Retry-After", str(wait))
-        return response
-    password = request.field("password")[:MAX_FIELD]
-    stored = app.db.scalar("SELECT password_hash FROM users WHERE id = ?", (user.id,))
-    if password and verify_password(stored, password):
+    password = check_own_password(request, request.field("password")[:MAX_FIELD])
+    if password.right:
         return None
-    app.throttle.record_failure(keys)
-    record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong password")
+    if password.retry_after:
+        return too_many_attempts(settings_page(request, status=429, errors={"password": password.throttled_message}),
+                                 password)
+    record_event(request.app.db, user_id=user.id, kind="two_factor_change_failed", request=request,
+                 detail="wrong password")
     return settings_page(request, status=401, errors={"password": WRONG_PASSWORD_OR_CODE})
 
 
@@ -165,6 +165,7 @@ def _password_and_code(request: Request, user: User, change) -> Response:  # typ
         check = consume_code(conn, app.secret_key, user.id, code, now=app.config.clock())
         result = change(conn) if check.accepted else None
     if check.accepted is None:
+        record_wrong_code(request)
         record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong code")
         return settings_page(request, status=401, errors={"code": WRONG_PASSWORD_OR_CODE})
     return result

@@ -53,6 +53,8 @@ class Config:
     login_max_delay_seconds: int = 15 * 60
     # Multiplies the webhook retry schedule and the 5-day disable rule; tests make it small.
     webhook_retry_scale: float = 1.0
+    # The argon2 cost of stored passwords (core/security.py HASHING_COSTS): "test" only for portals that live for one test.
+    password_hashing: str = "recommended"
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     @classmethod
@@ -69,6 +71,7 @@ class Config:
             "demo_passwords": DemoPasswords.from_env(),
             "webhook_retry_scale": float(env.get("DPF_PORTAL_WEBHOOK_RETRY_SCALE", "1")),
             "recent_sign_in_seconds": int(env.get("DPF_PORTAL_RECENT_SIGN_IN_SECONDS", str(15 * 60))),
+            "password_hashing": env.get("DPF_PORTAL_PASSWORD_HASHING", "recommended"),
         }
         if env.get("DPF_PORTAL_SECRET_KEY"):
             values["secret_key"] = bytes.fromhex(env["DPF_PORTAL_SECRET_KEY"])

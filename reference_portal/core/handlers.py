@@ -1,10 +1,12 @@
 """What every area's handlers need: who is signed in and their organisation, a row the organisation owns (or a
-404), the page that shows a secret once, and a recent sign-in for sensitive actions."""
+404), the page that shows a secret once, a recent sign-in for sensitive actions, and the account's own password
+checked again."""
 
 from __future__ import annotations
 
 import functools
 import sqlite3
+from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
@@ -12,6 +14,7 @@ from .accounts import User
 from .http import NotFound, Request, Response, redirect
 
 REAUTH_PATH = "/reauth"
+MAX_PASSWORD = 1024
 
 
 def signed_in_user(request: Request) -> User:
@@ -81,3 +84,42 @@ def requires_recent_sign_in(handler: Callable[..., Response]) -> Callable[..., R
         return handler(request, **params)
 
     return checked
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    right: bool
+    retry_after: int = 0  # while throttled: the seconds to wait, and the password was not checked
+    stored_hash: str | None = None
+
+    @property
+    def throttled_message(self) -> str:
+        return f"Too many attempts. Try again in {self.retry_after} seconds."
+
+
+def check_own_password(request: Request, password: str) -> PasswordCheck:
+    """The signed-in user's password, checked as every form that asks for it again checks it (re-authentication,
+    2FA changes, the password change): not at all while the account or address is throttled, and a wrong one
+    counted against both."""
+    app = request.app
+    user = signed_in_user(request)
+    keys = app.throttle.keys(user.email, request.remote_addr)
+    wait = app.throttle.retry_after(keys)
+    if wait:
+        return PasswordCheck(right=False, retry_after=wait)
+    stored = app.db.scalar("SELECT password_hash FROM users WHERE id = ?", (user.id,))
+    if password and len(password) <= MAX_PASSWORD and app.passwords.verify(stored, password):
+        return PasswordCheck(right=True, stored_hash=stored)
+    app.throttle.record_failure(keys)
+    return PasswordCheck(right=False)
+
+
+def record_wrong_code(request: Request) -> None:
+    """A wrong second factor after a right password counts against the throttle as a wrong password does."""
+    user = signed_in_user(request)
+    request.app.throttle.record_failure(request.app.throttle.keys(user.email, request.remote_addr))
+
+
+def too_many_attempts(response: Response, check: PasswordCheck) -> Response:
+    response.set_header("Retry-After", str(check.retry_after))
+    return response

@@ -27,6 +27,7 @@ from .errors import (
     TooManyRequests,
 )
 from .routing import Router
+from .security import Passwords
 from .throttle import LoginThrottle
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class App(Protocol):
     router: Router
     sessions: SessionKeeper
     throttle: LoginThrottle
+    passwords: Passwords
     deliveries: Deliveries
 
     def render(self, request: Request, template: str, *, status: int = 200, **context: object) -> Response: ...

@@ -10,15 +10,19 @@ import secrets
 import threading
 from functools import lru_cache
 
-from argon2 import PasswordHasher
+from argon2 import Parameters, PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import CHEAPEST, RFC_9106_LOW_MEMORY
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended cost
+# argon2id costs by name (Config.password_hashing). "recommended", the library's current recommendation, is what the
+# reference portal stores. "test", the smallest cost argon2 allows, is for portals that live for one test: a sign-in
+# then costs microseconds instead of 0.2 s of CPU. Still argon2id, salted and checked in constant time.
+HASHING_COSTS: dict[str, Parameters] = {"recommended": RFC_9106_LOW_MEMORY, "test": CHEAPEST}
 MEMORY_SHARE_FOR_HASHING = 8  # at most 1/8 of the machine's memory in password hashes at once
 
 
-def hashing_slots(memory_bytes: int, cpus: int, hash_memory_kib: int = _hasher.memory_cost) -> int:
+def hashing_slots(memory_bytes: int, cpus: int, hash_memory_kib: int = RFC_9106_LOW_MEMORY.memory_cost) -> int:
     """How many argon2 computations may run at once: never more than the memory share allows, and no more than
     the CPUs can run (more would only queue inside the library)."""
     by_memory = memory_bytes // MEMORY_SHARE_FOR_HASHING // (hash_memory_kib * 1024)
@@ -35,24 +39,46 @@ def _machine_memory() -> int:
 hashing = threading.BoundedSemaphore(hashing_slots(_machine_memory(), os.cpu_count() or 1))
 
 
-def hash_password(password: str) -> str:
-    with hashing:
-        return _hasher.hash(password)
+class Passwords:
+    """Hashing and checking passwords at one argon2 cost, with a decoy of the same cost for unknown accounts."""
 
+    def __init__(self, parameters: Parameters):
+        self._hasher = PasswordHasher.from_parameters(parameters)
+        self._decoy: str | None = None
 
-@lru_cache(maxsize=1)
-def _decoy_hash() -> str:
-    return _hasher.hash(secrets.token_urlsafe(16))
-
-
-def verify_password(stored_hash: str | None, password: str) -> bool:
-    """Check a password; with no stored hash, spend the same time on a decoy so unknown emails do not show."""
-    decoy = _decoy_hash()
-    try:
+    def hash(self, password: str) -> str:
         with hashing:
-            return _hasher.verify(stored_hash or decoy, password) and stored_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+            return self._hasher.hash(password)
+
+    def decoy(self) -> str:
+        if self._decoy is None:
+            self._decoy = self.hash(secrets.token_urlsafe(16))
+        return self._decoy
+
+    def verify(self, stored_hash: str | None, password: str) -> bool:
+        """Check a password; with no stored hash, spend the same time on the decoy so unknown emails do not show."""
+        decoy = self.decoy()
+        try:
+            with hashing:
+                return self._hasher.verify(stored_hash or decoy, password) and stored_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+@lru_cache(maxsize=len(HASHING_COSTS))
+def passwords(cost: str = "recommended") -> Passwords:
+    """The Passwords of a named cost, one per process, so each cost's decoy is made once."""
+    if cost not in HASHING_COSTS:
+        raise ValueError(f"unknown password hashing cost {cost!r}; choose one of {', '.join(HASHING_COSTS)}")
+    return Passwords(HASHING_COSTS[cost])
+
+
+def hash_password(password: str, cost: str = "recommended") -> str:
+    return passwords(cost).hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str, cost: str = "recommended") -> bool:
+    return passwords(cost).verify(stored_hash, password)
 
 
 def new_token(prefix: str = "", nbytes: int = 32) -> str:

@@ -47,7 +47,8 @@ def start_portal(tmp_path: Path) -> Iterator[StartPortal]:
     running: list[RunningPortal] = []
 
     def start(*, routes: list[Rule] | None = None, templates: dict[str, str] | None = None) -> RunningPortal:
-        config = Config(database=str(tmp_path / f"portal-{len(running)}.sqlite3"), webhook_retry_scale=0.01)
+        config = Config(database=str(tmp_path / f"portal-{len(running)}.sqlite3"), webhook_retry_scale=0.01,
+                        password_hashing="test")
         app = Portal(config, routes=routes)
         if templates:
             app.templates.loader = ChoiceLoader([DictLoader(templates), app.templates.loader])

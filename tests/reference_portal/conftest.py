@@ -22,7 +22,6 @@ import pytest
 from fixtures.html_forms import elements_by_testid, hidden_fields, sections_by_testid
 from reference_portal import Config, Portal
 from reference_portal.core.routing import Rule
-from reference_portal.core.security import hash_password
 
 BASE_URL = "http://portal.test"
 # A whole minute and a whole 30 s TOTP step: rate-limit windows start with the test, codes stay valid while it runs.
@@ -68,7 +67,12 @@ def make_portal(
     made: list[Portal] = []
 
     def make(routes: list[Rule] | None = None, **config_fields: object) -> Portal:
-        fields = {"database": str(tmp_path / f"portal-{len(made)}.sqlite3"), "clock": clock, **portal_config}
+        fields = {
+            "database": str(tmp_path / f"portal-{len(made)}.sqlite3"),
+            "clock": clock,
+            "password_hashing": "test",  # the test cost: tests/reference_portal/core/test_portal_security.py has the real one
+            **portal_config,
+        }
         made.append(Portal(Config(**{**fields, **config_fields}), routes=routes))  # type: ignore[arg-type]
         return made[-1]
 
@@ -96,7 +100,7 @@ def add_developer(request: pytest.FixtureRequest, clock: FakeClock) -> Callable[
             conn.execute(
                 "INSERT INTO users (email, name, password_hash, role, organisation_id, organisation_role, created_at)"
                 " VALUES (?, ?, ?, 'developer', ?, 'admin', ?)",
-                (email, f"{organisation} Developer", hash_password(password), organisation_id, clock()),
+                (email, f"{organisation} Developer", target.passwords.hash(password), organisation_id, clock()),
             )
         return int(organisation_id)
 

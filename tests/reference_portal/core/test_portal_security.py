@@ -9,6 +9,7 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from reference_portal.core import security
+from reference_portal.core.config import Config
 from reference_portal.core.security import decrypt, encrypt, hash_password, new_token, same, token_hash, verify_password
 
 KEY = bytes(range(32))
@@ -46,9 +47,31 @@ def test_verify_without_a_stored_hash_is_false_even_for_the_decoy():
 
 
 def test_verify_without_a_stored_hash_is_false_even_with_the_decoys_own_password(monkeypatch):
-    decoy = hash_password("the-decoy-password")
-    monkeypatch.setattr(security, "_decoy_hash", lambda: decoy)
-    assert verify_password(None, "the-decoy-password") is False
+    passwords = security.Passwords(security.HASHING_COSTS["test"])
+    decoy = passwords.hash("the-decoy-password")
+    monkeypatch.setattr(passwords, "decoy", lambda: decoy)
+    assert passwords.verify(None, "the-decoy-password") is False
+    assert passwords.verify(decoy, "the-decoy-password") is True
+
+
+def test_the_stored_cost_is_the_librarys_recommendation_unless_a_portal_asks_for_the_test_cost():
+    recommended = security.HASHING_COSTS["recommended"]
+    assert f"m={recommended.memory_cost},t={recommended.time_cost},p={recommended.parallelism}$" in hash_password("x")
+    assert recommended.memory_cost >= 64 * 1024 and recommended.time_cost >= 3
+    assert Config(database=":memory:").password_hashing == "recommended"
+    assert Config.from_env(database=":memory:").password_hashing == "recommended"
+    cheap = hash_password("x", "test")
+    assert cheap.startswith("$argon2id$") and verify_password(cheap, "x", "test") and not verify_password(cheap, "y")
+
+
+def test_an_unknown_cost_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown password hashing cost 'fast'"):
+        security.passwords("fast")
+
+
+def test_an_unknown_account_costs_a_verification_at_the_portals_own_cost():
+    for cost, parameters in security.HASHING_COSTS.items():
+        assert f"m={parameters.memory_cost},t={parameters.time_cost}," in security.passwords(cost).decoy()
 
 
 @pytest.mark.parametrize("broken", ["not-a-hash", "$argon2id$v=19$garbage", "$2b$12$abcdefghijklmnopqrstuv"])
