@@ -212,6 +212,22 @@ def test_changes_need_the_password_and_a_current_code(set_up, setup_client, read
     assert events(portal, SETUP[0])[-1] == "two_factor_change_failed"
 
 
+@pytest.mark.parametrize("action", ["/account/security/2fa/disable", "/account/security/recovery-codes"])
+def test_wrong_codes_are_throttled_as_wrong_passwords_are(set_up, setup_client, read_page, portal, clock, action):
+    secret, _ = set_up
+    clock.advance(STEP_SECONDS)
+    before = state_of(portal, SETUP[0])
+    free = portal.config.login_account_free_failures
+    for _ in range(free):
+        page = read_page(setup_client.get("/account/security").text)
+        fields = {"password": SETUP[1], "code": wrong_code(secret, clock.now)}
+        assert setup_client.post(action, data={**page.form(action), **fields}).status_code == 401
+    page = read_page(setup_client.get("/account/security").text)
+    answer = setup_client.post(action, data={**page.form(action), "password": SETUP[1], "code": code_for(secret, clock.now)})
+    assert answer.status_code == 429 and int(answer.headers["retry-after"]) > 0
+    assert state_of(portal, SETUP[0]) == before
+
+
 def test_turning_it_off_signs_out_the_other_sessions(set_up, setup_client, make_client, auth, read_page, portal, clock):
     secret, codes = set_up
     other = make_client()
