@@ -4,13 +4,17 @@
 the negative controls, and the tests marked by hand that run `dpf` or pytest on the playbooks. `scripts/test
 --quick` leaves those and the `slow` ones out.
 
-The longest tests go first, so that when the suite runs on several workers (scripts/test runs it with pytest-xdist)
-none of them starts last and keeps one worker busy while the others are done. The order within each weight class,
-and so within each file, stays as collected.
+The longest tests go first, so that when the suite runs on several workers none of them starts last and keeps one
+worker busy while the others are done. scripts/test runs pytest-xdist's worksteal scheduler, which hands each worker
+one contiguous slice of the collection and then lets idle workers take the back half of a busy worker's queue. So
+the sorted list is dealt out like cards, one test to each worker in turn: every slice starts with its share of the
+long tests, instead of the first slice holding all of them in a row. The order within each weight class, and so
+within each file, stays as collected.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -36,7 +40,7 @@ def _needs_browser(item: pytest.Item) -> bool:
 def _weight(item: pytest.Item) -> int:
     """0 runs first: tests of half a minute or more; then the negative controls and other browser runs; then the
     playbooks in this process; then everything else (in-process tests of a second or less)."""
-    if item.get_closest_marker("slow") or item.path.name == "test_positive_control.py":
+    if item.get_closest_marker("slow") or item.path.name in ("test_positive_control.py", "test_positive_variants.py"):
         return 0
     if _under(item.path, NEGATIVE_CONTROLS) or (item.get_closest_marker("browser") and not _under(item.path, PLAYBOOKS)):
         return 1
@@ -51,3 +55,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if _needs_browser(item) and not item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.browser)
     items.sort(key=_weight)
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        items[:] = [item for first in range(workers) for item in items[first::workers]]
