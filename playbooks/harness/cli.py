@@ -141,6 +141,12 @@ def select_flows(ids: Sequence[str], groups: Sequence[str]) -> list[catalog.Flow
     return sorted(chosen.values(), key=lambda f: f.number)
 
 
+# Plugins installed for the project's own tests (property-based tests, API fuzzing, HTTP mocking, async tests, the
+# faker fixture) that a playbook session never uses: leaving them out saves about 0.9 s of CPU at each run's start.
+UNUSED_PLUGINS = ("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "no:respx", "-p", "no:anyio",
+                  "-p", "no:faker")
+
+
 def pytest_arguments(args: argparse.Namespace, flow_ids: list[str], out: Path) -> list[str]:
     arguments = [
         str(PLAYBOOKS_DIR),
@@ -155,6 +161,7 @@ def pytest_arguments(args: argparse.Namespace, flow_ids: list[str], out: Path) -
         "-q",
         "--no-header",
         "-p", "no:logging",
+        *UNUSED_PLUGINS,
     ]
     if args.base_url:
         arguments += ["--base-url", args.base_url]

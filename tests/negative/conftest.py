@@ -19,6 +19,7 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
 import reference_portal
+from playbooks.harness.cli import UNUSED_PLUGINS
 from reference_portal import Config, Portal
 from reference_portal.core.routing import Rule
 from reference_portal.routes import ROUTES
@@ -221,6 +222,7 @@ def _run_playbooks(
         f"--junitxml={junit}",
         "--output", str(workdir / "playwright"),
         "-q", "--tb=line",
+        *UNUSED_PLUGINS,
         # A control judges the result and its message: screenshots and traces would cost a quarter of its CPU.
         "--dpf-evidence=verdict",
         # A faulted portal makes a check wait out its whole timeout; the portal is on this machine and answers in

@@ -26,6 +26,8 @@ from typing import Any, Iterator
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+from playbooks.harness.cli import UNUSED_PLUGINS
+
 
 class SharedBrowsers:
     """One Playwright driver for the process, and one browser per distinct set of launch options."""
@@ -125,7 +127,7 @@ def warm_up() -> None:
     """Before the first request: import pytest's plugins, the harness and the playbooks (a collection, with no
     output), and start Playwright's driver, so the first run costs what the others do."""
     with contextlib.suppress(Exception):  # the first real run reports whatever is broken, in its own output
-        pytest.main(["--collect-only", "-q", "playbooks", f"--rootdir={os.getcwd()}"])
+        pytest.main(["--collect-only", "-q", "playbooks", f"--rootdir={os.getcwd()}", *UNUSED_PLUGINS])
         SHARED.playwright()
     # What is loaded now (modules, plugins, the driver's objects) lives as long as the runner: out of the collector's
     # way, so the full collections pytest runs at the end of each session cost milliseconds instead of a tenth of a
