@@ -13,6 +13,7 @@ import httpx
 import pyotp
 from playwright.sync_api import Locator, Page
 
+from fixtures import http_clients
 from fixtures.html_forms import hidden_fields
 from fixtures.personas import Persona
 
@@ -118,7 +119,7 @@ def authenticator_for(secret: str, *, portal: str) -> Authenticator:
 
 
 def new_client(base_url: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+    return http_clients.new_client(base_url, follow_redirects=False, timeout=30)
 
 
 def password_step(client: httpx.Client, persona: Persona) -> str:
