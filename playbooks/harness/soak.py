@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import contextlib
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -19,11 +21,12 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import IO, Iterator, Sequence
 
 from playbooks.harness.flow_ids import in_file_name, normalise
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+STOP_GRACE_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -213,11 +216,12 @@ def command_soak(args: argparse.Namespace) -> int:
     folder = base / "soak" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
     runs: list[SoakRun] = []
-    for workers in settings:
-        for number in range(1, args.runs + 1):
-            runs.append(soak_run(args, len(runs) + 1, workers, folder))
-            run = runs[-1]
-            print(f"dpf soak: {run.label}: {_counts(run)}, exit {run.exit_code}, {run.seconds:.0f} s", flush=True)
+    with stopped_by_sigterm():
+        for workers in settings:
+            for number in range(1, args.runs + 1):
+                runs.append(soak_run(args, len(runs) + 1, workers, folder))
+                run = runs[-1]
+                print(f"dpf soak: {run.label}: {_counts(run)}, exit {run.exit_code}, {run.seconds:.0f} s", flush=True)
     text, held = summary(runs)
     print("\n" + text)
     (folder / "soak.json").write_text(json.dumps([asdict(run) for run in runs], indent=2), encoding="utf-8")
@@ -234,6 +238,44 @@ def soak_run(args: argparse.Namespace, number: int, workers: int, folder: Path) 
         command += ["--base-url", args.base_url]
     started = time.monotonic()
     with open(folder / f"run-{number:02d}-w{workers}.log", "w", encoding="utf-8") as log:
-        code = subprocess.call(command, cwd=PROJECT_ROOT, env={**os.environ, "DPF_REPORTS_DIR": str(out)},
-                               stdout=log, stderr=subprocess.STDOUT)
+        code = run_stoppable(command, env={**os.environ, "DPF_REPORTS_DIR": str(out)}, log=log)
     return SoakRun(number, workers, code, time.monotonic() - started, read_junit(out / "junit.xml"))
+
+
+@contextlib.contextmanager
+def stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM ends the soak as Ctrl-C does, with an exception, so the run under way is stopped (run_stoppable)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_stoppable(command: list[str], *, env: dict[str, str], log: IO[str]) -> int:
+    """Run a command in a process group of its own and wait for it. When the soak is stopped meanwhile (Ctrl-C,
+    SIGTERM), the whole group is stopped too: the run, its pytest workers and the browsers' drivers, which close
+    their browsers; whatever still runs after STOP_GRACE_SECONDS is killed."""
+    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    try:
+        return child.wait()
+    except BaseException:
+        _stop_group(child)
+        raise
+
+
+def _stop_group(child: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGTERM)
+    try:
+        child.wait(STOP_GRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):  # the group's stragglers, even once its leader has exited
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()

@@ -1,8 +1,13 @@
-"""`dpf soak`: the tables of changed results and duration spreads, on made-up runs (a real soak has its own command)."""
+"""`dpf soak`: the tables of changed results and duration spreads, on made-up runs (a real soak has its own command),
+and a stopped soak stopping the run under way."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -116,3 +121,37 @@ def test_a_soak_runs_n_times_per_worker_setting_and_fails_when_a_result_changes(
 def test_a_soak_with_no_number_runs_ten_times_and_holds_when_nothing_changes(monkeypatch, tmp_path):
     code, calls = _soak(monkeypatch, tmp_path, "DPF-12", [], "1")
     assert code == 0 and len(calls) == 10 and calls[0][2] == ["DPF-12"]
+
+
+STOPPABLE_SOAK = """
+import sys
+from playbooks.harness import soak
+with soak.stopped_by_sigterm():
+    soak.run_stoppable([sys.executable, "-c", sys.argv[1]], env={}, log=sys.stdout)
+"""
+RUN_WITH_A_CHILD = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_stopped_soak_stops_the_run_under_way_and_what_the_run_started(tmp_path):
+    soak_process = subprocess.Popen([sys.executable, "-c", STOPPABLE_SOAK, RUN_WITH_A_CHILD], cwd=soak.PROJECT_ROOT,
+                                    stdout=subprocess.PIPE, text=True)
+    grandchild = int(soak_process.stdout.readline())  # the run's own child has started: the run is under way
+    soak_process.send_signal(signal.SIGTERM)
+    assert soak_process.wait(timeout=30) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while _alive(grandchild) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the condition: the process group's signal reaching the grandchild
+    assert not _alive(grandchild), "the run's child outlived the stopped soak"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
