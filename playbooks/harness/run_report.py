@@ -161,12 +161,19 @@ def harness_version() -> str:
 
 
 def commit() -> str:
+    """The harness's commit, with "-modified" when tracked files differ from it: a run of changed playbooks must not
+    pass for a run of that commit."""
     try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
                               text=True, timeout=10, check=False)
+        changes = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+                                 capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return "unknown"
-    return done.stdout.strip() or "unknown"
+    name = head.stdout.strip()
+    if not name:
+        return "unknown"
+    return name + ("-modified" if changes.returncode != 0 or changes.stdout.strip() else "")
 
 
 def spec_checksum() -> str:

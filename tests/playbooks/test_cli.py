@@ -239,3 +239,20 @@ def test_each_run_has_its_own_folder_and_latest_points_at_the_last(tmp_path, mon
     assert (tmp_path / "latest").resolve() == runs[-1].resolve() == cli.last_run_folder()
     first = ET.parse(runs[0] / "junit.xml").getroot().find("testsuite")
     assert first.get("tests") == "1", "the second run must not overwrite the first one's JUnit"
+
+
+def test_the_recorded_commit_says_when_tracked_files_differ_from_it(tmp_path, monkeypatch):
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "playbook.py").write_text("one\n")
+    git("add", "playbook.py")
+    git("-c", "user.email=dpf@example.com", "-c", "user.name=dpf", "commit", "-q", "-m", "first")
+    monkeypatch.setattr(run_report, "PROJECT_ROOT", tmp_path)
+    clean = run_report.commit()
+    assert clean != "unknown" and not clean.endswith("-modified")
+    (tmp_path / "notes.txt").write_text("untracked files change no playbook\n")
+    assert run_report.commit() == clean
+    (tmp_path / "playbook.py").write_text("two\n")
+    assert run_report.commit() == clean + "-modified"
