@@ -8,16 +8,19 @@ The longest tests go first, so that when the suite runs on several workers none 
 worker busy while the others are done. scripts/test runs pytest-xdist's worksteal scheduler, which hands each worker
 one contiguous slice of the collection and then lets idle workers take the back half of a busy worker's queue. So
 the sorted list is dealt out like cards, one test to each worker in turn: every slice starts with its share of the
-long tests, instead of the first slice holding all of them in a row. The order within each weight class, and so
-within each file, stays as collected.
+long tests, instead of the first slice holding all of them in a row. Within each worker's slice the tests keep
+their weight order, and within a weight their collected order.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 NEGATIVE_CONTROLS = PROJECT_ROOT / "tests" / "negative"
@@ -54,7 +57,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if _needs_browser(item) and not item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.browser)
+
+
+# Last: after -m has deselected, and after pytest has grouped the tests that share a parametrized fixture's value
+# (which would scatter this order again); before pytest-xdist sends each worker's collection to the scheduler.
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_schedule_items(items: list[pytest.Item]) -> None:
+    """The order the tests run in: by weight, then dealt to the workers."""
     items.sort(key=_weight)
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers > 1:
-        items[:] = [item for first in range(workers) for item in items[first::workers]]
+    items[:] = dealt(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+def dealt(items: list[T], workers: int) -> list[T]:
+    """The items dealt to `workers` hands in turn, the hands laid end to end: worksteal's equal contiguous slices
+    are then the hands."""
+    return [item for first in range(workers) for item in items[first::workers]]
