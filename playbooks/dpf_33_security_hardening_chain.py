@@ -25,6 +25,7 @@ from playbooks.harness.two_factor import (
     authenticator_for,
     new_client,
     password_step,
+    post_with_fresh_code,
     second_step,
     sign_out,
 )
@@ -94,10 +95,7 @@ def test_security_hardening_chain(flow, open_page, developer_2fa, data_of, webho
                 assert client.get("/app").status_code != 200, "the password alone opened the dashboard"
                 assert developer_2fa.totp_secret, f"{developer_2fa.key} has no TOTP secret to sign in with"
                 authenticator = authenticator_for(developer_2fa.totp_secret, portal=target.base_url)
-                for _ in range(CODE_TRIES):
-                    answer = second_step(client, authenticator.code())
-                    if answer.status_code in (302, 303):
-                        break
+                answer = post_with_fresh_code(authenticator, lambda code: second_step(client, code), CODE_TRIES)
                 assert answer.status_code in (302, 303) and not answer.headers.get("location", "").startswith("/login"), (
                     f"the authenticator's code was refused at the second step: HTTP {answer.status_code}"
                 )

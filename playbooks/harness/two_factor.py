@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlsplit
 
 import httpx
@@ -116,6 +117,18 @@ def authenticator_for(secret: str, *, portal: str) -> Authenticator:
     key = (portal.rstrip("/"), "".join(secret.split()).upper())
     with _authenticators_lock:
         return _authenticators.setdefault(key, Authenticator(key[1]))
+
+
+def post_with_fresh_code(
+    authenticator: Authenticator, post: Callable[[str], httpx.Response], tries: int
+) -> httpx.Response:
+    """post(code) with the authenticator's next code until the portal takes one (a redirect) or `tries` codes are
+    spent: another process may have used a step. The last answer."""
+    for _ in range(tries):
+        answer = post(authenticator.code())
+        if answer.status_code in (302, 303):
+            break
+    return answer
 
 
 def new_client(base_url: str) -> httpx.Client:
