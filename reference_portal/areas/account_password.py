@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..core.account_sessions import end_other_sessions
 from ..core.accounts import User
 from ..core.audit import record_event
-from ..core.handlers import MAX_PASSWORD, check_own_password, record_wrong_code, signed_in_user, too_many_attempts
+from ..core.handlers import MAX_PASSWORD, check_own_password, record_failed_attempt, signed_in_user, too_many_attempts
 from ..core.http import Request, Response, redirect
 from ..core.second_factor import consume_code
 from ..core.security import same
@@ -87,7 +87,7 @@ def change(request: Request) -> Response:
                          detail=f"{ended} other session{'' if ended == 1 else 's'} signed out")
     if refusal is not None:
         field, message, detail = refusal
-        record_wrong_code(request)
+        record_failed_attempt(request)
         _failed(request, user, detail)
         return _refused(request, 401, {field: message})
 

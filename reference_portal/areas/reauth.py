@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..core.account_sessions import mark_authenticated
 from ..core.audit import record_event
-from ..core.handlers import check_own_password, record_wrong_code, signed_in_user, too_many_attempts
+from ..core.handlers import check_own_password, record_failed_attempt, signed_in_user, too_many_attempts
 from ..core.http import Request, Response, redirect
 from ..core.second_factor import consume_code
 from .auth import safe_next
@@ -35,7 +35,8 @@ def confirm(request: Request) -> Response:
     next_path = safe_next(request.field("next")) or ""
     password = check_own_password(request, request.field("password"))
     if password.retry_after:
-        return too_many_attempts(_form(request, next_path=next_path, status=429, error=password.throttled_message), password)
+        refused = _form(request, next_path=next_path, status=429, error=password.throttled_message)
+        return too_many_attempts(refused, password)
     password_right = password.right
     now = app.config.clock()
     with app.db.transaction() as conn:
@@ -51,7 +52,7 @@ def confirm(request: Request) -> Response:
                          detail="wrong password" if not password_right else "wrong code")
     if not (password_right and code_right):
         if password_right:
-            record_wrong_code(request)
+            record_failed_attempt(request)
         return _form(request, next_path=next_path, status=401, error=WRONG)
     app.throttle.record_success(user.email)
     return redirect(next_path or "/app")

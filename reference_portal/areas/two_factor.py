@@ -14,7 +14,7 @@ from ..core.audit import record_event
 from ..core.handlers import (
     check_own_password,
     is_recently_signed_in,
-    record_wrong_code,
+    record_failed_attempt,
     secret_page,
     signed_in_user,
     too_many_attempts,
@@ -165,7 +165,7 @@ def _password_and_code(request: Request, user: User, change) -> Response:  # typ
         check = consume_code(conn, app.secret_key, user.id, code, now=app.config.clock())
         result = change(conn) if check.accepted else None
     if check.accepted is None:
-        record_wrong_code(request)
+        record_failed_attempt(request)
         record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong code")
         return settings_page(request, status=401, errors={"code": WRONG_PASSWORD_OR_CODE})
     return result

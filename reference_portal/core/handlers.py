@@ -114,8 +114,9 @@ def check_own_password(request: Request, password: str) -> PasswordCheck:
     return PasswordCheck(right=False)
 
 
-def record_wrong_code(request: Request) -> None:
-    """A wrong second factor after a right password counts against the throttle as a wrong password does."""
+def record_failed_attempt(request: Request) -> None:
+    """A refusal after the password was right (a wrong code, the password changed meanwhile) counts against the
+    throttle as a wrong password does."""
     user = signed_in_user(request)
     request.app.throttle.record_failure(request.app.throttle.keys(user.email, request.remote_addr))
 
