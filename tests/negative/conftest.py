@@ -44,16 +44,25 @@ StartPortal = Callable[..., RunningPortal]
 
 @pytest.fixture
 def start_portal(tmp_path: Path) -> Iterator[StartPortal]:
-    """start_portal(routes=..., templates={name: source}): a reference portal on a free port, on its own database."""
+    """start_portal(routes=..., templates={name: source}, config={field: value}, middleware=wrap): a reference portal
+    on a free port, on its own database; middleware(app) is what the server then calls."""
     running: list[RunningPortal] = []
 
-    def start(*, routes: list[Rule] | None = None, templates: dict[str, str] | None = None) -> RunningPortal:
-        config = Config(database=str(tmp_path / f"portal-{len(running)}.sqlite3"), webhook_retry_scale=0.01,
-                        password_hashing="test")
-        app = Portal(config, routes=routes)
+    def start(
+        *,
+        routes: list[Rule] | None = None,
+        templates: dict[str, str] | None = None,
+        config: dict[str, Any] | None = None,
+        middleware: Callable[[Any], Any] | None = None,
+    ) -> RunningPortal:
+        settings = Config(database=str(tmp_path / f"portal-{len(running)}.sqlite3"), webhook_retry_scale=0.01,
+                          password_hashing="test", **(config or {}))
+        app = Portal(settings, routes=routes)
         if templates:
             app.templates.loader = ChoiceLoader([DictLoader(templates), app.templates.loader])
         running.append(serve_in_background(app))
+        if middleware is not None:
+            running[-1].server.set_app(middleware(app))
         return running[-1]
 
     yield start
