@@ -32,10 +32,10 @@ class Variant:
 
 
 def all_variants() -> list[Variant]:
-    from . import accounts, catalog, credentials, events, insights, screens, transport
+    from . import accounts, approvals, catalog, credentials, events, identifiers, insights, screens, transport
 
-    variants = [*catalog.VARIANTS, *credentials.VARIANTS, *screens.VARIANTS, *events.VARIANTS, *insights.VARIANTS,
-                *accounts.VARIANTS, *transport.VARIANTS]
+    variants = [*identifiers.VARIANTS, *approvals.VARIANTS, *catalog.VARIANTS, *credentials.VARIANTS, *screens.VARIANTS,
+                *events.VARIANTS, *insights.VARIANTS, *accounts.VARIANTS, *transport.VARIANTS]
     names = [v.name for v in variants]
     assert len(names) == len(set(names)), f"two variants share a name: {names}"
     return variants
