@@ -433,8 +433,11 @@ def make_html_report(out: Path) -> bool:
         capture_output=True,
         text=True,
     )
-    if done.returncode != 0:
-        print(f"dpf report: allure generate failed:\n{done.stdout}{done.stderr}", file=sys.stderr)
+    # Allure 3 exits 0 when a plugin fails, so the page itself is the proof that a report was made
+    if done.returncode != 0 or not (html / "index.html").is_file():
+        why = "\n".join(line for line in f"{done.stdout}\n{done.stderr}".splitlines() if "error" in line.lower())
+        print(f"dpf report: no HTML report was made (allure generate exited {done.returncode}):\n"
+              f"{why or done.stdout + done.stderr}".rstrip(), file=sys.stderr)
         return False
     history.tag_last_entry(history_file, target_key, kind)
     print(f"dpf report: HTML report in {html}/index.html; JUnit XML in {out / 'junit.xml'}")

@@ -25,14 +25,16 @@ SPEC_FILE = PROJECT_ROOT / "playbooks" / "spec" / "developer-flows.txt"
 TRACE_TYPE = "application/vnd.allure.playwright-trace"
 FAILURE_EVIDENCE = ("Screenshot at failure", "Playwright trace")
 
+# Allure 3 compiles these as JavaScript regular expressions, which have no inline flags such as (?s): a rule it cannot
+# compile makes it write a report without its HTML page. [\s\S] is "any character, newlines included" in every dialect.
 CATEGORIES = [
     {"name": "Target unreachable", "matchedStatuses": ["failed", "broken", "skipped"],
-     "messageRegex": r"(?s).*(target unreachable|cannot reach|did not answer|did not accept a connection|TLS failed|"
-                     r"net::ERR_CONNECTION|ConnectError|ReadTimeout).*"},
+     "messageRegex": r"[\s\S]*(target unreachable|cannot reach|did not answer|did not accept a connection|TLS failed|"
+                     r"net::ERR_CONNECTION|ConnectError|ReadTimeout)[\s\S]*"},
     {"name": "Sign-in refused", "matchedStatuses": ["failed", "broken", "skipped"],
-     "messageRegex": r"(?s).*(sign-in refused|could not sign in|refused at the second factor).*"},
+     "messageRegex": r"[\s\S]*(sign-in refused|could not sign in|refused at the second factor)[\s\S]*"},
     {"name": "Contract route missing", "matchedStatuses": ["failed", "broken", "skipped"],
-     "messageRegex": r"(?s).*(contract route missing|discovery route|PortalContractError|expected one data-testid).*"},
+     "messageRegex": r"[\s\S]*(contract route missing|discovery route|PortalContractError|expected one data-testid)[\s\S]*"},
     {"name": "Not run", "matchedStatuses": ["skipped"]},
     {"name": "Assertion failed", "matchedStatuses": ["failed"]},
     {"name": "Harness error", "matchedStatuses": ["broken"]},
