@@ -256,3 +256,10 @@ def test_the_recorded_commit_says_when_tracked_files_differ_from_it(tmp_path, mo
     assert run_report.commit() == clean
     (tmp_path / "playbook.py").write_text("two\n")
     assert run_report.commit() == clean + "-modified"
+
+
+def test_only_a_run_of_every_flow_on_one_machine_judges_unused_deviations():
+    every = [flow.id for flow in catalog.flows()]
+    assert cli.runs_every_flow(every, None)
+    assert not cli.runs_every_flow(every[:-1], None)
+    assert not cli.runs_every_flow(every, (1, 3))

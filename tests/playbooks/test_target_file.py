@@ -156,7 +156,7 @@ def test_target_check_says_what_is_wrong_and_exits_4(tmp_path: Path):
 
 
 @pytest.mark.browser
-def test_run_with_a_target_honours_profiles_and_fails_on_an_unused_deviation(tmp_path: Path):
+def test_run_with_a_target_honours_profiles_and_only_warns_of_a_deviation_outside_the_subset(tmp_path: Path):
     from reference_portal import Config, Portal
     from reference_portal.serve import serve_in_background
 
@@ -186,8 +186,8 @@ expires = 2099-12-31
         portal.stop()
     assert "DPF-02  not applicable" in ran.stdout and "no roles without developer access" in ran.stdout
     assert "DPF-03  passed" in ran.stdout
-    assert "expected deviation PORT-9 for DPF-04 was not used" in ran.stdout
-    assert ran.returncode == 1
+    assert "warning: expected deviation PORT-9 for DPF-04 was not judged: its flow is not in this run" in ran.stdout
+    assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
 def test_a_test_id_override_lets_the_contract_name_find_the_partners_markup(browser, tmp_path, monkeypatch):
