@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -110,12 +111,23 @@ def fingerprint(public_key_pem: bytes) -> str:
 
 
 def _files(bundle: Path) -> list[str]:
-    """Every file of the bundle by its path relative to it, '/'-separated, the manifest and signature excepted."""
+    """Every file of the bundle by its path relative to it, '/'-separated, the manifest and signature excepted.
+    A bundle holds regular files only: a symbolic link, a special file (FIFO, device, socket) or an empty folder is
+    refused before anything is read, so verifying never follows a link out of the bundle or blocks on a pipe."""
     found = []
-    for path in bundle.rglob("*"):
-        if path.is_file() or path.is_symlink():
+    for folder, folders, files in os.walk(bundle):
+        for name in [*folders, *files]:
+            path = Path(folder) / name
             relative = path.relative_to(bundle).as_posix()
-            if relative not in (MANIFEST, SIGNATURE):
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                raise VerificationFailed(f"{relative}: a symbolic link (a bundle holds regular files only)")
+            if stat.S_ISDIR(mode):
+                if not any(path.iterdir()):
+                    raise VerificationFailed(f"{relative}/: an empty folder, not in {MANIFEST}")
+            elif not stat.S_ISREG(mode):
+                raise VerificationFailed(f"{relative}: a special file, not a regular one (a bundle holds regular files only)")
+            elif relative not in (MANIFEST, SIGNATURE):
                 found.append(relative)
     return sorted(found)
 
@@ -144,6 +156,7 @@ def verify(bundle: Path, public_key_file: Path | None = None) -> str:
     that does not match (changed, added or removed), or the signature or key that does not."""
     if not bundle.is_dir():
         raise CertifyError(f"{bundle}: no such bundle folder")
+    present = set(_files(bundle))  # first: refuses links and special files before any is opened
     manifest_path = bundle / MANIFEST
     if not manifest_path.is_file():
         raise VerificationFailed(f"{MANIFEST} is missing: this is not a signed bundle")
@@ -154,7 +167,6 @@ def verify(bundle: Path, public_key_file: Path | None = None) -> str:
         if not separator or len(digest) != 64 or not name:
             raise VerificationFailed(f"{MANIFEST} line {number} is not '<sha256>  <path>'")
         listed[name] = digest
-    present = set(_files(bundle))
     for name in sorted(set(listed) | present):
         if name not in present:
             raise VerificationFailed(f"{name}: listed in {MANIFEST} but missing from the bundle")
@@ -433,18 +445,33 @@ def _certify(args: argparse.Namespace) -> int:
 
 
 def command_verify(args: argparse.Namespace) -> int:
+    if not args.public_key and not args.trust_bundled_key:
+        print("dpf: certify verify needs the signer's key: --public-key FILE (the key the signer gave you), or "
+              "--trust-bundled-key to check only that the bundle is intact", file=sys.stderr)
+        return EXIT_USAGE
+    bundle = Path(args.bundle)
     try:
-        key = verify(Path(args.bundle), Path(args.public_key) if args.public_key else None)
+        key = verify(bundle, Path(args.public_key) if args.public_key else None)
     except CertifyError as error:
         print(f"dpf: {error}", file=sys.stderr)
         return EXIT_USAGE
     except VerificationFailed as failed:
         print(f"dpf: verification FAILED: {failed}", file=sys.stderr)
         return EXIT_FAILED
-    trusted = "the given public key" if args.public_key else f"the bundle's own {PUBLIC_KEY} (pass --public-key " \
-        "with the key you were given to know who signed it)"
-    print(f"dpf: {args.bundle}: every file matches {MANIFEST}, signed by {key}, checked against {trusted}")
+    print(_first_line(bundle / SUMMARY_MD))
+    if args.public_key:
+        print(f"dpf: {bundle}: every file matches {MANIFEST}, signed by {key}, the key in {args.public_key}")
+    else:
+        print(f"dpf: {bundle}: every file matches {MANIFEST}, signed by {key}, the bundle's own {PUBLIC_KEY}")
+        print(f"dpf: unpinned: the bundle is intact, but whoever changed it could have signed it with a key of their "
+              f"own; pass --public-key with the key the signer gave you to know who signed it", file=sys.stderr)
     return EXIT_OK
+
+
+def _first_line(path: Path) -> str:
+    """The summary's verdict line (READY, or NOT READY and why); the manifest has vouched for the file."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return lines[0] if lines else f"dpf: the bundle has no {SUMMARY_MD} verdict"
 
 
 def add_parser(commands: Any) -> None:
@@ -459,5 +486,8 @@ def add_parser(commands: Any) -> None:
     actions = certify.add_subparsers(dest="certify_command", parser_class=type(certify))
     check = actions.add_parser("verify", help="check a bundle's hashes and signature")
     check.add_argument("bundle", metavar="DIR")
-    check.add_argument("--public-key", metavar="FILE", help="the signer's public key (PEM); default: the bundle's own")
+    trust = check.add_mutually_exclusive_group()
+    trust.add_argument("--public-key", metavar="FILE", help="the signer's public key (PEM), as the signer gave it")
+    trust.add_argument("--trust-bundled-key", action="store_true",
+                       help="check against the bundle's own public key: proves it intact, not who signed it")
     check.set_defaults(handler=command_verify)

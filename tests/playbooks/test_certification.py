@@ -6,7 +6,9 @@ writes the results a run would."""
 from __future__ import annotations
 
 import json
+import os
 import stat
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -173,10 +175,55 @@ def test_verify_on_the_command_line(bundle, key_folder, capsys):
     public = key_folder / "signer.pem"
     public.write_bytes((bundle / "public-key.pem").read_bytes())
     assert main(["certify", "verify", str(bundle), "--public-key", str(public)]) == 0
-    assert "every file matches MANIFEST.sha256" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0] == "READY"  # the verdict repeated, once the manifest vouches for it
+    assert "every file matches MANIFEST.sha256" in printed
     (bundle / "summary.json").write_text("{}", encoding="utf-8")
-    assert main(["certify", "verify", str(bundle)]) == 1
+    assert main(["certify", "verify", str(bundle), "--public-key", str(public)]) == 1
     assert "verification FAILED: summary.json" in capsys.readouterr().err
+
+
+def test_verify_trusts_no_signer_it_was_not_told_to(bundle, key_folder, tmp_path, capsys):
+    """Re-signed with any key and that key shipped inside: intact, but not the signer's."""
+    forger = Ed25519PrivateKey.generate()
+    (bundle / "summary.md").write_text("READY\n", encoding="utf-8")
+    (bundle / "public-key.pem").write_bytes(certification.public_pem(forger))
+    certification.sign(bundle, forger)
+    assert main(["certify", "verify", str(bundle)]) == 4
+    assert "--public-key FILE" in capsys.readouterr().err
+    signer = tmp_path / "signer.pem"
+    signer.write_bytes(certification.public_pem(certification.signing_key()))
+    assert main(["certify", "verify", str(bundle), "--public-key", str(signer)]) == 1
+    assert main(["certify", "verify", str(bundle), "--trust-bundled-key"]) == 0
+    assert "unpinned" in capsys.readouterr().err
+
+
+def _replace_with_symlink(bundle: Path, to: str) -> None:
+    (bundle / "junit.xml").unlink()
+    (bundle / "junit.xml").symlink_to(to)
+
+
+TAMPERING = {
+    "symlink to /dev/zero": lambda bundle: _replace_with_symlink(bundle, "/dev/zero"),
+    "dangling symlink": lambda bundle: _replace_with_symlink(bundle, "/nowhere/at/all"),
+    "symlink to a folder": lambda bundle: _replace_with_symlink(bundle, str(bundle / "allure-results")),
+    "symlink loop": lambda bundle: _replace_with_symlink(bundle, str(bundle / "junit.xml")),
+    "symlink to an identical copy outside": lambda bundle: (
+        (bundle.parent / "copy.xml").write_bytes((bundle / "junit.xml").read_bytes()),
+        _replace_with_symlink(bundle, str(bundle.parent / "copy.xml"))),
+    "FIFO": lambda bundle: ((bundle / "junit.xml").unlink(), os.mkfifo(bundle / "junit.xml")),
+    "extra empty folder": lambda bundle: (bundle / "extra").mkdir(),
+}
+
+
+@pytest.mark.parametrize("tampering", TAMPERING, ids=list(TAMPERING))
+def test_verify_refuses_links_and_special_files_in_one_line_at_once(bundle, tampering, capsys):
+    TAMPERING[tampering](bundle)
+    started = time.monotonic()
+    assert main(["certify", "verify", str(bundle), "--trust-bundled-key"]) == 1
+    assert time.monotonic() - started < 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("dpf: verification FAILED: ") and "\n" not in error, error
 
 
 def test_the_key_is_made_once_kept_private_and_outside_the_bundle(bundle, key_folder, tmp_path, fake_run):
