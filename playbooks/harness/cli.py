@@ -253,6 +253,7 @@ def command_run(args: argparse.Namespace) -> int:
         for flow in executable:
             recorder.results[flow.id] = FlowResult(flow.id, "not run", message=preflight_failure)
     elif executable:
+        point_latest(out)
         gate.record_output()
         try:
             code = pytest.main(pytest_arguments(args, [f.id for f in executable], out), plugins=[recorder, gate])
@@ -304,6 +305,7 @@ def command_run(args: argparse.Namespace) -> int:
                       "its flow is not in this run")
     finish_results(args, out, rows, where)
     (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
+    prune_runs(RUNS_KEPT_PER_TARGET, target_key)
     if not args.no_report:
         make_html_report(out)
     leaked = bool(gate.check(out))
@@ -393,9 +395,12 @@ def allure_command() -> list[str] | None:
     return None
 
 
+RUNS_KEPT_PER_TARGET = 20
+
+
 def run_folder(target_key: str, kind: str) -> Path:
-    """`reports/runs/<time>-<target>-<kind>/`, with `reports/latest` pointing at it, so no run overwrites another's
-    report; DPF_REPORTS_DIR names the one folder to write to instead."""
+    """`reports/runs/<time>-<target>-<kind>/`, so no run overwrites another's report; DPF_REPORTS_DIR names the one
+    folder to write to instead."""
     base = reports_dir()
     if os.environ.get("DPF_REPORTS_DIR"):
         base.mkdir(parents=True, exist_ok=True)
@@ -407,11 +412,57 @@ def run_folder(target_key: str, kind: str) -> Path:
         suffix += 1
         out = base / "runs" / f"{name}-{suffix}"
     out.mkdir(parents=True)
+    return out
+
+
+def point_latest(out: Path) -> None:
+    """`reports/latest` -> this run: only a run that runs flows moves it, so a preflight that failed or a selection
+    of pending flows does not hide the last report worth reading."""
+    base = reports_dir()
+    if os.environ.get("DPF_REPORTS_DIR") or out.parent != base / "runs":
+        return
     pointer = base / f".latest-{os.getpid()}"
     pointer.unlink(missing_ok=True)
     pointer.symlink_to(Path("runs") / out.name)
     os.replace(pointer, base / "latest")
-    return out
+
+
+def prune_runs(keep: int, target_key: str | None = None) -> list[Path]:
+    """Delete all but the newest `keep` run folders of each target (of `target_key` only, when given); the folder
+    `reports/latest` points at is kept. Certification bundles are written elsewhere (--out) and never touched."""
+    runs, base = reports_dir() / "runs", reports_dir()
+    if os.environ.get("DPF_REPORTS_DIR") or not runs.is_dir():
+        return []
+    latest = (base / "latest").resolve() if (base / "latest").exists() else None
+    by_target: dict[str, list[Path]] = {}
+    for folder in sorted(runs.iterdir(), key=lambda path: path.name, reverse=True):
+        if folder.is_dir() and not folder.is_symlink():
+            by_target.setdefault(_run_target(folder), []).append(folder)
+    removed = []
+    for key, folders in by_target.items():
+        if target_key is not None and key != target_key:
+            continue
+        for folder in folders[keep:]:
+            if folder.resolve() != latest:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+    return removed
+
+
+def _run_target(folder: Path) -> str:
+    try:
+        return str(json.loads((folder / "last-run.json").read_text(encoding="utf-8"))["target"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+def command_clean(args: argparse.Namespace) -> int:
+    if args.keep < 0:
+        raise UsageError("--keep must be 0 or more")
+    removed = prune_runs(args.keep)
+    print(f"dpf clean: removed {len(removed)} run folder(s) from {reports_dir() / 'runs'}, kept the newest "
+          f"{args.keep} of each target")
+    return EXIT_OK
 
 
 def last_run_folder() -> Path:
@@ -500,9 +551,18 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
+class _PrintVersion(argparse.Action):
+    """--version, which asks git for the commit only when given."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"dpf {run_report.harness_version()} (commit {run_report.commit()})")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     letters = [g.letter for g in catalog.groups()]
     parser = _Parser(prog="dpf", description="Developer portal flow playbooks (DPF-01 to DPF-34).")
+    parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the harness's version and commit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     listing = commands.add_parser("list", help="list the 34 flows")
@@ -552,6 +612,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--merge", nargs="+", metavar="DIR", help="the result folders of several shards: one report")
     report.add_argument("--out", metavar="DIR", help="where --merge writes (default: reports/merged)")
     report.set_defaults(handler=command_report)
+
+    clean = commands.add_parser("clean", help="delete old run folders under reports/runs")
+    clean.add_argument("--keep", type=int, default=RUNS_KEPT_PER_TARGET, metavar="N",
+                       help=f"the newest N runs of each target are kept (default {RUNS_KEPT_PER_TARGET}, as after "
+                            "every run)")
+    clean.set_defaults(handler=command_clean)
 
     certification.add_parser(commands)  # dpf certify [--target FILE | --base-url URL] --out DIR; dpf certify verify DIR
     soak.add_command(commands, letters)  # dpf soak [N] [DPF-NN...] [--workers 1,2]

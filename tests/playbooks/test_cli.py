@@ -229,16 +229,43 @@ def test_reproduce_options_and_the_pass_through_reach_pytest(tmp_path):
     assert replay_command(args, "DPF-12", "http://x") == "dpf run DPF-12 --base-url http://x --tracing on"
 
 
-def test_each_run_has_its_own_folder_and_latest_points_at_the_last(tmp_path, monkeypatch, capsys, pending):
+def test_each_run_has_its_own_folder_and_latest_points_at_the_last_that_ran_flows(tmp_path, monkeypatch, pending):
     monkeypatch.delenv("DPF_REPORTS_DIR", raising=False)
     monkeypatch.setattr(cli, "reports_dir", lambda: tmp_path)
     main(["run", "DPF-28", "--no-report"])
     main(["run", "DPF-28", "DPF-29", "--no-report"])
     runs = sorted((tmp_path / "runs").iterdir())
     assert len(runs) == 2 and all(run.name.endswith(("-embedded-flows-28", "-embedded-flows-28-29")) for run in runs)
-    assert (tmp_path / "latest").resolve() == runs[-1].resolve() == cli.last_run_folder()
     first = ET.parse(runs[0] / "junit.xml").getroot().find("testsuite")
     assert first.get("tests") == "1", "the second run must not overwrite the first one's JUnit"
+    assert not (tmp_path / "latest").exists(), "runs of pending flows only ran nothing worth pointing at"
+    cli.point_latest(runs[0])
+    assert (tmp_path / "latest").resolve() == runs[0].resolve() == cli.last_run_folder()
+
+
+def test_old_runs_are_pruned_per_target_and_latest_is_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DPF_REPORTS_DIR", raising=False)
+    monkeypatch.setattr(cli, "reports_dir", lambda: tmp_path)
+    for number in range(5):
+        for target in ("embedded", "portal.partner.example"):
+            folder = tmp_path / "runs" / f"2026120{number}T000000Z-{target}-all"
+            folder.mkdir(parents=True)
+            (folder / "last-run.json").write_text(json.dumps({"target": target, "kind": "all"}))
+    cli.point_latest(tmp_path / "runs" / "20261200T000000Z-embedded-all")
+    assert main(["clean", "--keep", "2"]) == 0
+    left = sorted(path.name for path in (tmp_path / "runs").iterdir())
+    assert left == ["20261200T000000Z-embedded-all",  # where latest points
+                    "20261203T000000Z-embedded-all", "20261203T000000Z-portal.partner.example-all",
+                    "20261204T000000Z-embedded-all", "20261204T000000Z-portal.partner.example-all"]
+    assert "removed 5 run folder(s)" in capsys.readouterr().out
+    cli.prune_runs(1, "portal.partner.example")
+    assert len(list((tmp_path / "runs").iterdir())) == 4
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and capsys.readouterr().out.startswith("dpf 0.")
 
 
 def test_the_recorded_commit_says_when_tracked_files_differ_from_it(tmp_path, monkeypatch):
