@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
+import ast
 import pkgutil
 import re
 from dataclasses import dataclass
@@ -28,20 +28,27 @@ class PlaybookModule:
 
 @lru_cache(maxsize=1)
 def playbook_modules() -> tuple[PlaybookModule, ...]:
+    """Read from the files, not imported: `dpf` asks before pytest starts, and a playbook imported then would import
+    the harness's fixtures before pytest could rewrite their asserts (and warn about each)."""
     found = []
     for info in pkgutil.iter_modules(playbooks.__path__):
         if not MODULE_NAME.match(info.name):
             continue
-        module = importlib.import_module(f"playbooks.{info.name}")
-        found.append(
-            PlaybookModule(
-                name=info.name,
-                flow_id=getattr(module, "FLOW_ID", ""),
-                path=Path(module.__file__ or ""),
-                pending=getattr(module, "PENDING", None),
-            )
-        )
+        path = Path(playbooks.__path__[0]) / f"{info.name}.py"
+        constants = _module_constants(path)
+        found.append(PlaybookModule(info.name, str(constants.get("FLOW_ID", "")), path, constants.get("PENDING")))
     return tuple(sorted(found, key=lambda m: m.name))
+
+
+def _module_constants(path: Path) -> dict[str, str]:
+    """The module-level `NAME = "text"` assignments of a module's source."""
+    constants = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    constants[target.id] = node.value.value
+    return constants
 
 
 def module_for(flow_id: str) -> PlaybookModule | None:
