@@ -585,8 +585,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--slowmo", type=int, default=0, metavar="MS", help="slow each browser action down by MS")
     run.add_argument("--tracing", choices=("on", "off", "retain-on-failure"),
                      help="keep the Playwright trace of every flow (on) or of failed ones (the default)")
-    run.add_argument("--video", choices=("on", "off", "retain-on-failure"),
-                     help="refused: a video would show one-time secrets unmasked; use --tracing on")
+    # not offered: a video would show one-time secrets unmasked; asked for anyway, it is refused with that reason
+    run.add_argument("--video", nargs="?", const="on", help=argparse.SUPPRESS)
     run.add_argument("--webhook-port", type=int, metavar="PORT",
                      help="the local webhook receiver's port (default: DPF_WEBHOOK_PORT, else a free one)")
     run.add_argument("--ca-file", metavar="FILE", help="trust the certificate authorities in this PEM file (a portal "
