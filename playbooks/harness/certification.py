@@ -45,7 +45,8 @@ BUNDLE_FORMAT = 1
 MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.sha256", "MANIFEST.sig", "public-key.pem"
 SUMMARY_JSON, SUMMARY_MD = "summary.json", "summary.md"
 KEY_FILE = "certify-ed25519.pem"
-EVIDENCE = ("allure-results", "allure-report", "junit.xml")
+TARGET_COPY = "target.toml"
+EVIDENCE = ("allure-results", "allure-report", "junit.xml", "results.json", TARGET_COPY)
 
 # The go-live flows, and the flows each relies on: the steps of its route chain that other flows prove on their own
 # (signing in, creating and rotating credentials, products, the testing guide, webhooks, usage, 2FA).
@@ -203,8 +204,9 @@ class Verdict:
     title: str
     group: str
     required: bool
-    result: str  # passed, failed, not applicable, not run
+    result: str  # passed, failed, deviation (expected), not applicable, not run
     reason: str = ""
+    profile: str = "mandatory"  # as the target file declares it: mandatory, optional or not-applicable
     duration_s: float = 0.0
     steps: list[dict[str, str]] = field(default_factory=list)
 
@@ -230,13 +232,14 @@ def _verdict_of(data: dict[str, Any] | None) -> tuple[str, str]:
         return "passed", ""
     if status in ("failed", "broken"):
         return "failed", first
-    for state in ("not applicable", "not run"):
+    for state in ("deviation (expected)", "not applicable", "not run"):
         if first.startswith(f"{state}: "):
             return state, first.removeprefix(f"{state}: ")
     return "not run", first or "skipped"
 
 
-def verdicts(results: Path, required: list[str], selected: list[str]) -> list[Verdict]:
+def verdicts(results: Path, required: list[str], selected: list[str],
+             target: target_file.TargetFile | None = None) -> list[Verdict]:
     """Every one of the 34 flows: those selected as the run left them, the others not run and why."""
     by_flow = _allure_results(results)
     found = []
@@ -249,7 +252,7 @@ def verdicts(results: Path, required: list[str], selected: list[str]) -> list[Ve
         steps = [{"name": step.get("name", ""), "status": step.get("status", "")} for step in data.get("steps", [])]
         duration = max(0, data.get("stop", 0) - data.get("start", 0)) / 1000
         found.append(Verdict(flow.id, flow.title, flow.group.label, flow.id in required, result, reason,
-                             round(duration, 1), steps))
+                             target.profile(flow.id).profile if target else "mandatory", round(duration, 1), steps))
     return found
 
 
@@ -274,18 +277,34 @@ def portal_version(base_url: str | None) -> str | None:
         return None
     if not isinstance(data, dict):
         return None
-    if data.get("version"):
-        return str(data["version"])
-    return f"schema {data['schema_version']}" if data.get("schema_version") is not None else None
+    return str(data["version"]) if data.get("version") else None  # a database schema number is not a version
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def declarations(target: target_file.TargetFile | None, flows: list[Verdict]) -> dict[str, Any]:
+    """What the target file declared, for the reviewer: profiles, expected deviations (and whether each occurred),
+    overrides, and the file's SHA-256 (the file itself is in the bundle)."""
+    if target is None:
+        return {}
+    results = {flow.id: flow.result for flow in flows}
+    return {
+        "target_file_sha256": _sha256(target.path),
+        "profiles": {flow_id: {"profile": profile.profile, "reason": profile.reason}
+                     for flow_id, profile in sorted(target.flows.items())},
+        "deviations": [{"flow": d.flow, "ticket": d.ticket, "reason": d.reason, "expires": d.expires.isoformat(),
+                        "occurred": results.get(d.flow) == "deviation (expected)"} for d in target.deviations],
+        "overrides": {"testids": dict(target.testid_overrides), "routes": dict(target.route_overrides)},
+    }
+
+
 def make_summary(flows: list[Verdict], *, target: str, target_file_name: str | None, version: str | None,
-                 environment: dict[str, str], started_at: str, run_exit_code: int) -> dict[str, Any]:
-    blocking = [v.id for v in flows if v.required and v.result != "passed"]
+                 environment: dict[str, str], started_at: str, run_exit_code: int,
+                 declared: dict[str, Any] | None = None) -> dict[str, Any]:
+    # an expected deviation the partner declared (with its ticket and expiry) is listed, and does not block
+    blocking = [v.id for v in flows if v.required and v.result not in ("passed", "deviation (expected)")]
     return {
         "bundle_format": BUNDLE_FORMAT,
         "verdict": "READY" if not blocking else "NOT READY",
@@ -301,7 +320,8 @@ def make_summary(flows: list[Verdict], *, target: str, target_file_name: str | N
         "finished_at": _now(),
         "run_exit_code": run_exit_code,
         "counts": {result: sum(1 for v in flows if v.result == result)
-                   for result in ("passed", "failed", "not applicable", "not run")},
+                   for result in ("passed", "failed", "deviation (expected)", "not applicable", "not run")},
+        "declared": declared or {},
         "flows": [asdict(v) for v in flows],
     }
 
@@ -323,18 +343,34 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         f"- Run: {summary['started_at']} to {summary['finished_at']}",
         "- Counts: " + ", ".join(f"{n} {result}" for result, n in summary["counts"].items()),
         "",
-        "| Flow | Required | Result | Reason | Title |",
-        "| --- | --- | --- | --- | --- |",
+        "| Flow | Profile | Required | Result | Reason | Title |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for flow in summary["flows"]:
         reason = flow["reason"].replace("|", "\\|")
-        lines.append(f"| {flow['id']} | {'yes' if flow['required'] else 'no'} | {flow['result']} | {reason} | "
-                     f"{flow['title']} |")
+        lines.append(f"| {flow['id']} | {flow.get('profile', 'mandatory')} | {'yes' if flow['required'] else 'no'} | "
+                     f"{flow['result']} | {reason} | {flow['title']} |")
+    lines += _declared_markdown(summary.get("declared") or {})
     for flow in summary["flows"]:
-        if flow["steps"]:
+        if flow["steps"]:  # the steps' names carry their catalog numbers
             lines += ["", f"## {flow['id']} {flow['title']}: {flow['result']}", ""]
-            lines += [f"{number}. {step['name']} ({step['status']})" for number, step in enumerate(flow["steps"], 1)]
+            lines += [f"- {step['name']} ({step['status']})" for step in flow["steps"]]
     return "\n".join(lines) + "\n"
+
+
+def _declared_markdown(declared: dict[str, Any]) -> list[str]:
+    if not declared:
+        return []
+    lines = ["", "## Declared in the target file", "", f"- Target file SHA-256: {declared['target_file_sha256']}"]
+    for flow_id, profile in declared["profiles"].items():
+        lines.append(f"- {flow_id}: {profile['profile']}" + (f" ({profile['reason']})" if profile["reason"] else ""))
+    for deviation in declared["deviations"]:
+        lines.append(f"- Expected deviation {deviation['ticket']} for {deviation['flow']}, until {deviation['expires']}: "
+                     f"{deviation['reason']} ({'occurred' if deviation['occurred'] else 'did not occur'})")
+    for kind, overrides in declared["overrides"].items():
+        for name, value in overrides.items():
+            lines.append(f"- Override of {kind[:-1]} {name}: {value}")
+    return lines
 
 
 # --------------------------------------------------------------------------------------------------------- leak scan
@@ -428,17 +464,23 @@ def _certify(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         environment = _properties(work / "allure-results" / "environment.properties")
         base_url = target.base_url if target is not None else args.base_url or os.environ.get("DPF_BASE_URL")
+        flows = verdicts(work / "allure-results", required, selected, target)
         summary = make_summary(
-            verdicts(work / "allure-results", required, selected),
+            flows,
             target=base_url or "embedded reference portal",
             target_file_name=Path(args.target).name if args.target else None,
             version=portal_version(base_url), environment=environment, started_at=started, run_exit_code=code,
+            declared=declarations(target, flows),
         )
+        if target is not None:
+            shutil.copy2(target.path, work / TARGET_COPY)  # names the variables that hold secrets, never a secret
         findings = build_bundle(work, out, summary, key)
     if findings:
         print("dpf: the bundle holds secrets and was NOT signed:\n  " + "\n  ".join(findings), file=sys.stderr)
         return EXIT_FAILED
     print((out / SUMMARY_MD).read_text(encoding="utf-8").splitlines()[0])
+    report = out / "allure-report" / "index.html"
+    print(f"dpf: HTML report in {report}" if report.is_file() else "dpf: the bundle has no HTML report (see above why)")
     print(f"dpf: bundle written to {out}, signed with the Ed25519 key {fingerprint(public_pem(key))} "
           f"({config_dir() / KEY_FILE}); its public key:\n{public_pem(key).decode('ascii')}", end="")
     return EXIT_OK if summary["ready"] else EXIT_FAILED

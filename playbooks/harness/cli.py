@@ -12,11 +12,11 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pytest
 
-from playbooks.harness import catalog, certification, history, run_report, shards, soak, target_file
+from playbooks.harness import catalog, certification, history, run_report, shards, soak, target_file, verdicts
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.modules import module_for
 from playbooks.harness.secret_scan import LeakGate
@@ -72,8 +72,10 @@ class FlowResult:
 
 @dataclass
 class RunRecorder:
-    """A pytest plugin that prints each flow's outcome as it finishes and keeps it for the summary."""
+    """A pytest plugin that prints each flow's verdict as it finishes and keeps its outcome for the summary."""
 
+    judge: Callable[[str, str, str], target_file.Verdict] = lambda flow_id, outcome, message: target_file.Verdict(
+        outcome, message, outcome != "passed")
     results: dict[str, FlowResult] = field(default_factory=dict)
     _terminal: object = None
 
@@ -115,7 +117,8 @@ class RunRecorder:
                 result.outcome, result.message = "not run", reason.split(NOT_RUN, 1)[1].strip()
         if report.when == "teardown":
             title = catalog.get(flow_id).title
-            self._say(f"{flow_id}  {result.outcome:<8} {result.duration:6.1f} s  {title}")
+            verdict = self.judge(flow_id, result.outcome, result.message).outcome
+            self._say(f"{flow_id}  {verdict:<8} {result.duration:6.1f} s  {title}")
 
 
 def _first_line(text: str) -> str:
@@ -242,7 +245,17 @@ def command_run(args: argparse.Namespace) -> int:
     print(f"dpf: running {len(executable)} of {len(flows)} selected flow(s) against "
           f"{where or 'the embedded reference portal'}; results in {out}", flush=True)
 
-    recorder, gate = RunRecorder(), LeakGate()  # the gate scans for leaked secrets once the report is made
+    today = datetime.date.today()
+
+    def judge(flow_id: str, outcome: str, message: str) -> target_file.Verdict:
+        """The flow's verdict once the target file's profiles and expected deviations are applied."""
+        if outcome == "not applicable":
+            return target_file.Verdict(outcome, message, False)
+        if target is not None and outcome != "not run":
+            return target_file.judge(flow_id, outcome, message, target, today)
+        return target_file.Verdict(outcome, message, outcome != "passed")
+
+    recorder, gate = RunRecorder(judge), LeakGate()  # the gate scans for leaked secrets once the report is made
     started = time.monotonic()
     code = EXIT_OK
     # Never a report of an older run: the results of this one only, even when nothing here can run.
@@ -267,20 +280,15 @@ def command_run(args: argparse.Namespace) -> int:
         reason = target.profile(flow.id).reason if target else ""
         recorder.results[flow.id] = FlowResult(flow.id, "not applicable", message=reason)
 
-    rows, failing = [], 0
-    today = datetime.date.today()
+    rows, judged, failing = [], [], 0
     for flow in flows:
         result = recorder.results.get(flow.id, FlowResult(flow.id, message="no result: the run stopped early"))
-        outcome, message = result.outcome, result.message
-        if outcome == "not applicable":
-            counts_as_failure = False
-        elif target is not None and outcome != "not run":
-            verdict = target_file.judge(flow.id, outcome, message, target, today)
-            outcome, message, counts_as_failure = verdict.outcome, verdict.message, verdict.counts_as_failure
-        else:
-            counts_as_failure = outcome != "passed"
-        failing += counts_as_failure
-        rows.append((flow.id, outcome, f"{result.duration:.1f} s", flow.title, message))
+        verdict = judge(flow.id, result.outcome, result.message)
+        failing += verdict.counts_as_failure
+        rows.append((flow.id, verdict.outcome, f"{result.duration:.1f} s", flow.title, verdict.message))
+        judged.append(verdicts.FlowVerdict(flow.id, verdict.outcome, verdict.message, round(result.duration, 1),
+                                           replay_command(args, flow.id, where)
+                                           if verdict.outcome in verdicts.FAILED_VERDICTS else None))
     print()
     print_table(("ID", "Result", "Duration", "Title", "Detail"), rows)
     counts = {outcome: sum(1 for row in rows if row[1] == outcome) for outcome in dict.fromkeys(r[1] for r in rows)}
@@ -304,6 +312,10 @@ def command_run(args: argparse.Namespace) -> int:
                 print(f"dpf: warning: expected deviation {deviation.ticket} for {deviation.flow} was not judged: "
                       "its flow is not in this run")
     finish_results(args, out, rows, where)
+    verdicts.add_evidence(judged, out)
+    verdicts.align(out, judged)
+    verdicts.write_results_json(out, judged, {"target": where or "embedded reference portal", "kind": kind,
+                                              "harness": run_report.harness_version(), "commit": run_report.commit()})
     (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
     prune_runs(RUNS_KEPT_PER_TARGET, target_key)
     if not args.no_report:

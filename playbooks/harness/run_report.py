@@ -27,7 +27,9 @@ FAILURE_EVIDENCE = ("Screenshot at failure", "Playwright trace")
 
 # Allure 3 compiles these as JavaScript regular expressions, which have no inline flags such as (?s): a rule it cannot
 # compile makes it write a report without its HTML page. [\s\S] is "any character, newlines included" in every dialect.
-CATEGORIES = [
+CATEGORIES = [  # the most specific first: a declared deviation or a flow that does not apply before any cause
+    {"name": "Expected deviation", "matchedStatuses": ["skipped"], "messageRegex": r"deviation \(expected\)[\s\S]*"},
+    {"name": "Not applicable", "matchedStatuses": ["skipped"], "messageRegex": r"not applicable[\s\S]*"},
     {"name": "Target unreachable", "matchedStatuses": ["failed", "broken", "skipped"],
      "messageRegex": r"[\s\S]*(target unreachable|cannot reach|did not answer|did not accept a connection|TLS failed|"
                      r"net::ERR_CONNECTION|ConnectError|ReadTimeout)[\s\S]*"},
@@ -35,7 +37,8 @@ CATEGORIES = [
      "messageRegex": r"[\s\S]*(sign-in refused|could not sign in|refused at the second factor)[\s\S]*"},
     {"name": "Contract route missing", "matchedStatuses": ["failed", "broken", "skipped"],
      "messageRegex": r"[\s\S]*(contract route missing|discovery route|PortalContractError|expected one data-testid)[\s\S]*"},
-    {"name": "Not run", "matchedStatuses": ["skipped"]},
+    {"name": "Not run", "matchedStatuses": ["skipped"], "messageRegex": r"not run[\s\S]*"},
+    {"name": "Skipped", "matchedStatuses": ["skipped"]},
     {"name": "Assertion failed", "matchedStatuses": ["failed"]},
     {"name": "Harness error", "matchedStatuses": ["broken"]},
 ]

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from importlib import resources
+from importlib import metadata, resources
 
 from ..core.http import NotFound, Request, Response, json_response
 
+def _portal_version() -> str:
+    try:
+        return metadata.version("dpf-harness")  # the portal ships with the harness
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+PORTAL_VERSION = _portal_version()
 _STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*\.(css|js|svg|png|ico)$")
 
 
@@ -24,8 +32,8 @@ def operator_home(request: Request) -> Response:
 
 
 def healthz(request: Request) -> Response:
-    version = request.app.db.scalar("PRAGMA user_version")
-    return json_response({"status": "ok", "schema_version": version})
+    schema = request.app.db.scalar("PRAGMA user_version")
+    return json_response({"status": "ok", "version": PORTAL_VERSION, "schema_version": schema})
 
 
 def static(request: Request, name: str) -> Response:

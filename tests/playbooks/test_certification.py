@@ -5,6 +5,7 @@ writes the results a run would."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -35,7 +36,9 @@ def write_results(work: Path, outcomes: dict[str, str]) -> None:
         flow = catalog.get(flow_id)
         status, message = {"passed": ("passed", ""), "failed": ("failed", "AssertionError: the call answered 500"),
                            "not run": ("skipped", "not run: not executable yet"),
-                           "not applicable": ("skipped", "not applicable: sign-in is SSO only")}[outcome]
+                           "not applicable": ("skipped", "not applicable: sign-in is SSO only"),
+                           "deviation": ("skipped", "deviation (expected): PORT-1234: old signature dropped at once\n\n"
+                                                    "It failed: AssertionError: the old signature was refused")}[outcome]
         result = {"uuid": str(uuid.uuid4()), "name": f"{flow.id} {flow.title}", "status": status,
                   "statusDetails": {"message": message}, "start": 1000, "stop": 3500,
                   "steps": [{"name": flow.step_title(i), "status": status} for i in range(len(flow.steps))],
@@ -55,7 +58,7 @@ def fake_run(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     def run(flow_ids: list[str], args: Any, work: Path) -> int:
         chosen = {flow_id: outcomes.get(flow_id, "passed") for flow_id in flow_ids}
         write_results(work, chosen)
-        return 0 if all(o in ("passed", "not applicable") for o in chosen.values()) else 1
+        return 0 if all(o in ("passed", "not applicable", "deviation") for o in chosen.values()) else 1
 
     monkeypatch.setattr(certification, "run_flows", run)
     return outcomes
@@ -112,15 +115,20 @@ def test_a_failing_required_flow_makes_it_not_ready_and_names_it(tmp_path, fake_
     certification.verify(out)  # a NOT READY bundle is signed all the same
 
 
-def test_a_target_files_mandatory_flows_are_the_required_ones(tmp_path, fake_run, monkeypatch):
+def test_a_target_files_mandatory_flows_are_the_required_ones_and_its_declarations_are_recorded(
+    tmp_path, fake_run, monkeypatch
+):
     target = tmp_path / "partner.toml"
     target.write_text('[target]\nbase_url = "https://developers.partner.example"\n'
                       '[accounts.developer]\nemail = "qa@partner.example"\npassword_env = "PARTNER_PASSWORD"\n'
                       '[flows]\nDPF-28 = { profile = "not-applicable", reason = "sign-in is SSO only" }\n'
-                      'DPF-16 = { profile = "optional" }\n', encoding="utf-8")
+                      'DPF-16 = { profile = "optional" }\n'
+                      '[overrides.routes]\napplications = "/developer/apps"\n'
+                      '[[deviations]]\nflow = "DPF-22"\nreason = "old signature dropped at once"\n'
+                      'ticket = "PORT-1234"\nexpires = 2099-01-31\n', encoding="utf-8")
     monkeypatch.setenv("PARTNER_PASSWORD", "x")
     monkeypatch.setattr(certification, "portal_version", lambda base_url: "4.2.0")
-    fake_run.update({"DPF-28": "not applicable", "DPF-16": "failed"})
+    fake_run.update({"DPF-28": "not applicable", "DPF-16": "failed", "DPF-22": "deviation"})
     out = tmp_path / "bundle"
     assert main(["certify", "--target", str(target), "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text())
@@ -128,8 +136,19 @@ def test_a_target_files_mandatory_flows_are_the_required_ones(tmp_path, fake_run
     assert summary["target"] == {"portal": "https://developers.partner.example", "target_file": "partner.toml",
                                  "portal_version": "4.2.0"}
     assert not flows["DPF-16"]["required"] and flows["DPF-16"]["result"] == "failed"  # optional: not blocking
+    assert flows["DPF-16"]["profile"] == "optional" and flows["DPF-28"]["profile"] == "not-applicable"
     assert flows["DPF-28"]["result"] == "not applicable" and flows["DPF-28"]["reason"] == "sign-in is SSO only"
-    assert flows["DPF-27"]["required"] and summary["verdict"] == "READY"
+    assert flows["DPF-22"]["result"] == "deviation (expected)" and flows["DPF-22"]["reason"].startswith("PORT-1234")
+    assert flows["DPF-27"]["required"] and summary["verdict"] == "READY" and summary["blocking"] == []
+    declared = summary["declared"]
+    assert declared["deviations"] == [{"flow": "DPF-22", "ticket": "PORT-1234", "reason": "old signature dropped at once",
+                                       "expires": "2099-01-31", "occurred": True}]
+    assert declared["overrides"]["routes"] == {"applications": "/developer/apps"}
+    assert declared["target_file_sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
+    assert (out / "target.toml").read_bytes() == target.read_bytes()
+    markdown = (out / "summary.md").read_text()
+    assert "Expected deviation PORT-1234 for DPF-22, until 2099-01-31" in markdown and "| DPF-16 | optional |" in markdown
+    assert "1. 1." not in markdown and "- 1. " in markdown  # steps numbered once
 
 
 def test_one_changed_byte_is_detected_and_named(bundle):

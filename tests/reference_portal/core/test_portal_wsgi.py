@@ -10,6 +10,7 @@ import pytest
 from jinja2 import ChoiceLoader, DictLoader
 
 from reference_portal import Config, Portal, create_app
+from reference_portal.areas import public
 from reference_portal.core.http import Forbidden
 from reference_portal.core.routing import Rule
 
@@ -253,10 +254,12 @@ def test_404_under_the_api_is_json(client):
     assert response.json() == {"error": "page_not_found", "error_description": "There is no page at this address."}
 
 
-def test_healthz_reports_the_schema_version(client, portal):
+def test_healthz_reports_the_version_and_the_schema_version(client, portal):
     response = client.get("/healthz")
     assert response.headers["content-type"] == "application/json"
-    assert response.json() == {"status": "ok", "schema_version": portal.db.scalar("PRAGMA user_version")}
+    assert response.json() == {"status": "ok", "version": public.PORTAL_VERSION,
+                               "schema_version": portal.db.scalar("PRAGMA user_version")}
+    assert public.PORTAL_VERSION[0].isdigit()
 
 
 def test_create_app_takes_a_dict_of_config_fields(tmp_path, clock):
