@@ -18,7 +18,7 @@ the contract, and the failures it expects for now, each with a reason, a ticket 
 
     [go_live]                                 # optional: DPF-34 checks the partner's own integration
     client_id = "ci_..."                      # its production application; secret in the vault (harness/go_live.py)
-    webhook_endpoint_id = 12                  # or webhook_url = "https://hooks.partner.example/portal"
+    webhook_endpoint_id = "wh_3f9a0c17"       # its data-webhook-id; or webhook_url = "https://hooks.partner.example/portal"
 
     [overrides.testids]                       # a contract test ID -> the partner's CSS selector
     key-row = "tr.credential"
@@ -40,10 +40,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from playbooks.harness import catalog
 from playbooks.harness.contract import contract
+from playbooks.harness.flow_ids import normalise
 from playbooks.harness.go_live import PartnerIntegration, PartnerIntegrationError, integration_from
 
 PERSONA_PREFIXES = {
@@ -65,6 +66,9 @@ KEYS = {
     "deviation": {"flow", "step", "reason", "ticket", "expires"},
     "go_live": {"client_id", "webhook_endpoint_id", "webhook_url"},
 }
+
+
+T = TypeVar("T")
 
 
 class TargetFileError(ValueError):
@@ -136,13 +140,24 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 class _Reader:
+    """Reads the file and gathers every mistake in it, each with its line and key, instead of stopping at the first."""
+
     def __init__(self, path: Path, text: str):
         self.path, self.text = path, text
+        self.problems: list[str] = []
 
     def error(self, key: str, problem: str) -> TargetFileError:
         line = _line_of(self.text, key.split(".")[-1].split("[")[0])
         where = f"{self.path}:{line}" if line else str(self.path)
         return TargetFileError(f"{where}: {key}: {problem}")
+
+    def each(self, check: Callable[[], T]) -> T | None:
+        """check()'s value, or None when it found a mistake (kept, so reading goes on)."""
+        try:
+            return check()
+        except TargetFileError as error:
+            self.problems.append(str(error))
+            return None
 
     def table(self, value: Any, key: str, allowed: set[str] | None = None) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -163,99 +178,154 @@ class _Reader:
         return value
 
 
-def parse(text: str, path: Path, environ: Mapping[str, str]) -> TargetFile:
+def _target(reader: _Reader, data: dict[str, Any]) -> tuple[str, str | None]:
+    target = reader.table(data.get("target"), "target", KEYS["target"])
+    base_url = reader.string(target.get("base_url"), "target.base_url") or ""
+    if not re.match(r"https?://[^/\s]+", base_url):
+        raise reader.error("target.base_url", f"{base_url!r} is not an http(s) address")
+    return base_url, reader.string(target.get("webhook_public_url"), "target.webhook_public_url", required=False)
+
+
+def _account(reader: _Reader, key: str, spec: Any, environ: Mapping[str, str]) -> Account:
+    name = f"accounts.{key}"
+    reader.table(spec, name, KEYS["account"])
+    email = reader.string(spec.get("email"), f"{name}.email")
+    password_env = reader.string(spec.get("password_env"), f"{name}.password_env")
+    totp_env = reader.string(spec.get("totp_secret_env"), f"{name}.totp_secret_env", required=False)
+    for variable, variable_key in ((password_env, "password_env"), (totp_env, "totp_secret_env")):
+        if variable and variable not in environ:
+            raise reader.error(f"{name}.{variable_key}", f"the environment variable {variable} is not set")
+    if totp_env and (problem := _totp_problem(environ[totp_env])):
+        raise reader.error(f"{name}.totp_secret_env", f"the environment variable {totp_env} {problem}")
+    return Account(email or "", password_env or "", totp_env)
+
+
+def _totp_problem(secret: str) -> str | None:
+    """Why the harness's authenticator cannot make codes of this secret, or None when it gives 6-digit codes."""
+    import pyotp
+
+    try:
+        code = pyotp.TOTP(secret.replace(" ", "").upper()).now()
+    except ValueError as error:  # binascii.Error (not base32) is a ValueError too
+        detail = str(error) if "bits" in str(error) else "is not base32 (letters A-Z and digits 2-7)"
+        return f"does not hold a usable TOTP secret: {detail}"
+    return None if len(code) == 6 and code.isdigit() else "does not give 6-digit codes"
+
+
+def _flow(reader: _Reader, raw_id: str, spec: Any, known_flows: Mapping[str, catalog.Flow]) -> tuple[str, Profile]:
+    flow_id = normalise(raw_id)
+    name = f"flows.{raw_id}"
+    if flow_id not in known_flows:
+        raise reader.error(name, f"no such flow; flows are {min(known_flows)} to {max(known_flows)}")
+    reader.table(spec, name, KEYS["flow"])
+    profile = reader.string(spec.get("profile"), f"{name}.profile")
+    if profile not in PROFILES:
+        raise reader.error(f"{name}.profile", f"{profile!r}: choose {', '.join(PROFILES)}")
+    reason = reader.string(spec.get("reason"), f"{name}.reason", required=profile == "not-applicable") or ""
+    return flow_id, Profile(profile, reason)
+
+
+def _deviation(reader: _Reader, number: int, entry: Any, known_flows: Mapping[str, catalog.Flow],
+               today: datetime.date | None) -> Deviation:
+    name = f"deviations[{number}]"
+    reader.table(entry, name, KEYS["deviation"])
+    flow_id = normalise(reader.string(entry.get("flow"), f"{name}.flow") or "")
+    if flow_id not in known_flows:
+        raise reader.error(f"{name}.flow", f"no such flow {flow_id!r}")
+    step = reader.string(entry.get("step"), f"{name}.step", required=False)
+    if step is not None and step not in known_flows[flow_id].steps:
+        raise reader.error(f"{name}.step", f"{flow_id} has no step {step!r}")
+    expires = entry.get("expires")
+    if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
+        raise reader.error(f"{name}.expires", "must be a date, e.g. 2027-01-31")
+    if today is not None and expires < today:
+        raise reader.error(f"{name}.expires", f"expired on {expires}: fix the flow, or renew the entry with a reason")
+    return Deviation(flow_id, reader.string(entry.get("reason"), f"{name}.reason") or "",
+                     reader.string(entry.get("ticket"), f"{name}.ticket") or "", expires, step)
+
+
+def parse(text: str, path: Path, environ: Mapping[str, str], today: datetime.date | None = None) -> TargetFile:
+    """The target file, or TargetFileError naming every mistake in it, one per line. Given `today`, a deviation that
+    has expired is one (`dpf target check`); a run instead reports such a flow as failed, with the expiry."""
     reader = _Reader(path, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise TargetFileError(f"{path}: {error}") from None
-    reader.table(data, "", {"target", "accounts", "flows", "overrides", "deviations", "go_live"})
-
-    target = reader.table(data.get("target"), "target", KEYS["target"])
-    base_url = reader.string(target.get("base_url"), "target.base_url")
-    assert base_url is not None
-    if not re.match(r"https?://[^/\s]+", base_url):
-        raise reader.error("target.base_url", f"{base_url!r} is not an http(s) address")
-    webhook_url = reader.string(target.get("webhook_public_url"), "target.webhook_public_url", required=False)
+    reader.each(lambda: reader.table(data, "", {"target", "accounts", "flows", "overrides", "deviations", "go_live"}))
+    base_url, webhook_url = reader.each(lambda: _target(reader, data)) or ("", None)
 
     accounts: dict[str, Account] = {}
-    for key, spec in reader.table(data.get("accounts", {}), "accounts", KEYS["accounts"]).items():
-        name = f"accounts.{key}"
-        reader.table(spec, name, KEYS["account"])
-        email = reader.string(spec.get("email"), f"{name}.email")
-        password_env = reader.string(spec.get("password_env"), f"{name}.password_env")
-        totp_env = reader.string(spec.get("totp_secret_env"), f"{name}.totp_secret_env", required=False)
-        for variable, variable_key in ((password_env, "password_env"), (totp_env, "totp_secret_env")):
-            if variable and variable not in environ:
-                raise reader.error(f"{name}.{variable_key}", f"the environment variable {variable} is not set")
-        accounts[key] = Account(email or "", password_env or "", totp_env)
-    if "developer" not in accounts:
-        raise reader.error("accounts.developer", "missing: every flow signs in as the developer")
+    for key, spec in (reader.each(lambda: reader.table(data.get("accounts", {}), "accounts", KEYS["accounts"]))
+                      or {}).items():
+        account = reader.each(lambda: _account(reader, key, spec, environ))
+        if account is not None:
+            accounts[key] = account
+    if "developer" not in (data.get("accounts") or {}):
+        reader.problems.append(str(reader.error("accounts.developer", "missing: every flow signs in as the developer")))
 
     known_flows = catalog.by_id()
     flows: dict[str, Profile] = {}
-    for flow_id, spec in reader.table(data.get("flows", {}), "flows").items():
-        name = f"flows.{flow_id}"
-        if flow_id not in known_flows:
-            raise reader.error(name, f"no such flow; flows are {min(known_flows)} to {max(known_flows)}")
-        reader.table(spec, name, KEYS["flow"])
-        profile = reader.string(spec.get("profile"), f"{name}.profile")
-        if profile not in PROFILES:
-            raise reader.error(f"{name}.profile", f"{profile!r}: choose {', '.join(PROFILES)}")
-        reason = reader.string(spec.get("reason"), f"{name}.reason", required=profile == "not-applicable") or ""
-        flows[flow_id] = Profile(profile, reason)
+    for raw_id, spec in (reader.each(lambda: reader.table(data.get("flows", {}), "flows")) or {}).items():
+        entry = reader.each(lambda: _flow(reader, raw_id, spec, known_flows))
+        if entry is not None:
+            flows[entry[0]] = entry[1]
 
-    overrides = reader.table(data.get("overrides", {}), "overrides", KEYS["overrides"])
     the_contract = contract()
-    testids = reader.table(overrides.get("testids", {}), "overrides.testids")
+    overrides = reader.each(lambda: reader.table(data.get("overrides", {}), "overrides", KEYS["overrides"])) or {}
+    testids = reader.each(lambda: reader.table(overrides.get("testids", {}), "overrides.testids")) or {}
+    routes = reader.each(lambda: reader.table(overrides.get("routes", {}), "overrides.routes")) or {}
     for name, selector in testids.items():
         if name not in the_contract.testids:
-            raise reader.error(f"overrides.testids.{name}", "the contract names no such test ID")
-        reader.string(selector, f"overrides.testids.{name}")
-    routes = reader.table(overrides.get("routes", {}), "overrides.routes")
+            reader.problems.append(str(reader.error(f"overrides.testids.{name}", "the contract names no such test ID")))
+        reader.each(lambda: reader.string(selector, f"overrides.testids.{name}"))
     for name, route_path in routes.items():
         if name not in the_contract.routes:
-            raise reader.error(f"overrides.routes.{name}", "the contract names no such route")
-        if not isinstance(route_path, str) or not route_path.startswith("/"):
-            raise reader.error(f"overrides.routes.{name}", "must be a path starting with /")
+            reader.problems.append(str(reader.error(f"overrides.routes.{name}", "the contract names no such route")))
+        elif not isinstance(route_path, str) or not route_path.startswith("/"):
+            reader.problems.append(str(reader.error(f"overrides.routes.{name}", "must be a path starting with /")))
 
     deviations = []
     entries = data.get("deviations", [])
     if not isinstance(entries, list):
-        raise reader.error("deviations", "must be an array of tables: [[deviations]]")
+        reader.problems.append(str(reader.error("deviations", "must be an array of tables: [[deviations]]")))
+        entries = []
     for number, entry in enumerate(entries, 1):
-        name = f"deviations[{number}]"
-        reader.table(entry, name, KEYS["deviation"])
-        flow_id = reader.string(entry.get("flow"), f"{name}.flow") or ""
-        if flow_id not in known_flows:
-            raise reader.error(f"{name}.flow", f"no such flow {flow_id!r}")
-        step = reader.string(entry.get("step"), f"{name}.step", required=False)
-        if step is not None and step not in known_flows[flow_id].steps:
-            raise reader.error(f"{name}.step", f"{flow_id} has no step {step!r}")
-        expires = entry.get("expires")
-        if not isinstance(expires, datetime.date) or isinstance(expires, datetime.datetime):
-            raise reader.error(f"{name}.expires", "must be a date, e.g. 2027-01-31")
-        deviations.append(Deviation(flow_id, reader.string(entry.get("reason"), f"{name}.reason") or "",
-                                    reader.string(entry.get("ticket"), f"{name}.ticket") or "", expires, step))
+        deviation = reader.each(lambda: _deviation(reader, number, entry, known_flows, today))
+        if deviation is not None:
+            deviations.append(deviation)
+
     go_live = None
     if "go_live" in data:
-        try:
-            go_live = integration_from(reader.table(data["go_live"], "go_live", KEYS["go_live"]))
-        except PartnerIntegrationError as error:
-            raise reader.error(f"go_live.{error.key}", error.problem) from None
-        if "go_live_admin" not in accounts:
-            raise reader.error("accounts.go_live_admin", "missing: DPF-34 checks the [go_live] integration as the "
-                                                         "admin of its organisation")
+        go_live = reader.each(lambda: _go_live(reader, data["go_live"]))
+        if "go_live_admin" not in (data.get("accounts") or {}):
+            reader.problems.append(str(reader.error(
+                "accounts.go_live_admin", "missing: DPF-34 checks the [go_live] integration as the admin of its "
+                                          "organisation")))
+    if reader.problems:
+        raise TargetFileError("\n".join(reader.problems))
     return TargetFile(path, base_url.rstrip("/"), webhook_url, accounts, flows, dict(testids), dict(routes), deviations,
                       go_live)
 
 
-def load(path: Path, environ: Mapping[str, str] | None = None) -> TargetFile:
+def _go_live(reader: _Reader, value: Any) -> PartnerIntegration:
+    try:
+        return integration_from(reader.table(value, "go_live", KEYS["go_live"]))
+    except PartnerIntegrationError as error:
+        raise reader.error(f"go_live.{error.key}", error.problem) from None
+
+
+def expiring_soon(target: TargetFile, today: datetime.date, days: int = 14) -> list[Deviation]:
+    """Expected deviations that stop being accepted within `days`: warned of before they fail a run."""
+    return [d for d in target.deviations if (d.expires - today).days <= days]
+
+
+def load(path: Path, environ: Mapping[str, str] | None = None, today: datetime.date | None = None) -> TargetFile:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise TargetFileError(f"{path}: cannot be read ({error.strerror})") from None
-    return parse(text, path, os.environ if environ is None else environ)
+    return parse(text, path, os.environ if environ is None else environ, today)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from fixtures.overrides import partner_path, route_patterns
 from playbooks.harness.cli import PROJECT_ROOT
 from playbooks.harness.target_file import TargetFileError, judge, parse, unused_deviations
 
-ENV = {"PARTNER_DEV_PASSWORD": "s3cret", "PARTNER_TOTP": "JBSWY3DPEHPK3PXP"}
+ENV = {"PARTNER_DEV_PASSWORD": "s3cret", "PARTNER_TOTP": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
 TODAY = datetime.date(2026, 11, 29)
 GOOD = """\
 [target]
@@ -209,3 +209,45 @@ def test_a_test_id_override_lets_the_contract_name_find_the_partners_markup(brow
     finally:
         context.close()
         overrides.target_overrides.cache_clear()
+
+
+def test_target_check_names_every_mistake_with_its_line(tmp_path: Path):
+    bad = tmp_path / "partner.toml"
+    bad.write_text(GOOD.replace('profile = "optional"', 'profile = "maybe"')
+                   .replace('key-row = "tr.credential"', 'no-such-id = "tr.credential"')
+                   .replace("expires = 2027-01-31", "expires = 2020-01-31"))
+    refused = dpf("target", "check", str(bad))
+    assert refused.returncode == 4
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 3, refused.stderr
+    assert "flows.DPF-16.profile" in lines[0] and "overrides.testids.no-such-id" in lines[1]
+    assert "deviations[1].expires: expired on 2020-01-31" in lines[2]
+    assert all(line.startswith(f"dpf: {bad}:") for line in lines)
+
+
+def test_a_totp_secret_that_gives_no_codes_is_a_mistake_not_a_traceback():
+    with pytest.raises(TargetFileError, match=r"accounts\.developer_2fa\.totp_secret_env: .* is not base32"):
+        parsed(env={**ENV, "PARTNER_TOTP": "not base32 at all!"})
+    with pytest.raises(TargetFileError, match="at least 112 bits"):
+        parsed(env={**ENV, "PARTNER_TOTP": "JBSWY3DPEHPK3PXP"})
+
+
+def test_flow_ids_are_read_as_leniently_as_on_the_command_line():
+    target = parsed(GOOD.replace("DPF-16 =", "dpf-16 =").replace('flow = "DPF-22"', 'flow = "22"'))
+    assert target.profile("DPF-16").profile == "optional" and target.deviations[0].flow == "DPF-22"
+
+
+def test_an_expired_deviation_is_a_mistake_for_target_check_and_a_failure_for_a_run():
+    expired = GOOD.replace("expires = 2027-01-31", "expires = 2026-01-31")
+    with pytest.raises(TargetFileError, match="expired on 2026-01-31"):
+        parse(expired, Path("partner.toml"), ENV, TODAY)
+    target = parsed(expired)  # a run loads it, and reports the flow failed with the expiry
+    assert judge("DPF-22", "failed", "x", target, TODAY).counts_as_failure
+
+
+def test_a_deviation_about_to_expire_is_warned_of(tmp_path: Path):
+    soon = tmp_path / "partner.toml"
+    soon.write_text(GOOD.replace("expires = 2027-01-31", f"expires = {datetime.date.today() + datetime.timedelta(days=3)}"))
+    checked = dpf("target", "check", str(soon))
+    assert checked.returncode == 0, checked.stderr
+    assert "warning: expected deviation PORT-1234 for DPF-22 expires on" in checked.stderr
