@@ -18,6 +18,7 @@ import pytest
 
 from playbooks.harness import catalog, certification, history, run_report, shards, soak, target_file, verdicts
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
+from playbooks.harness.flow_ids import normalise as normalise_flow_id
 from playbooks.harness.modules import module_for
 from playbooks.harness.secret_scan import LeakGate
 
@@ -314,6 +315,9 @@ def command_run(args: argparse.Namespace) -> int:
     finish_results(args, out, rows, where)
     verdicts.add_evidence(judged, out)
     verdicts.align(out, judged)
+    for verdict in judged:
+        if verdict.trace:
+            print(f"trace {verdict.id}: {out / verdict.trace[0]}  (dpf trace {verdict.id})")
     verdicts.write_results_json(out, judged, {"target": where or "embedded reference portal", "kind": kind,
                                               "harness": run_report.harness_version(), "commit": run_report.commit()})
     (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
@@ -465,6 +469,29 @@ def _run_target(folder: Path) -> str:
         return str(json.loads((folder / "last-run.json").read_text(encoding="utf-8"))["target"])
     except (OSError, ValueError, KeyError, TypeError):
         return "unknown"
+
+
+def command_trace(args: argparse.Namespace) -> int:
+    """The last run's trace of a flow, in Playwright's own trace viewer (it runs here, offline)."""
+    flow_id = normalise_flow_id(args.flow)
+    if flow_id not in catalog.by_id():
+        raise UsageError(catalog.unknown_id_message(flow_id))
+    out = last_run_folder()
+    try:
+        recorded = json.loads((out / verdicts.RESULTS_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise UsageError(f"no {verdicts.RESULTS_JSON} in {out}: run the flow first") from None
+    traces = [path for flow in recorded.get("flows", []) if flow.get("id") == flow_id for path in flow.get("trace", [])]
+    if not traces:
+        raise UsageError(f"the last run ({out}) kept no trace of {flow_id}: a trace is kept when a flow fails, or for "
+                         f"every flow with `dpf run {flow_id} --tracing on`")
+    command = [sys.executable, "-m", "playwright", "show-trace", str(out / traces[0])]
+    if args.host:
+        command += ["--host", args.host]
+    if args.port is not None:
+        command += ["--port", str(args.port)]
+    print(f"dpf: {' '.join(command[2:])}", flush=True)
+    return subprocess.call(command)
 
 
 def command_clean(args: argparse.Namespace) -> int:
@@ -623,6 +650,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--merge", nargs="+", metavar="DIR", help="the result folders of several shards: one report")
     report.add_argument("--out", metavar="DIR", help="where --merge writes (default: reports/merged)")
     report.set_defaults(handler=command_report)
+
+    trace = commands.add_parser("trace", help="open the last run's trace of a flow in Playwright's trace viewer")
+    trace.add_argument("flow", metavar="DPF-NN")
+    trace.add_argument("--host", help="serve the viewer on this address (for a browser on another machine)")
+    trace.add_argument("--port", type=int, help="serve the viewer on this port (0: any free one)")
+    trace.set_defaults(handler=command_trace)
 
     clean = commands.add_parser("clean", help="delete old run folders under reports/runs")
     clean.add_argument("--keep", type=int, default=RUNS_KEPT_PER_TARGET, metavar="N",

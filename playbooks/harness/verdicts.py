@@ -92,7 +92,12 @@ def align(out: Path, verdicts: list[FlowVerdict]) -> None:
 def _align_allure(results: Path, by_id: dict[str, FlowVerdict]) -> None:
     for flow_id, (path, data) in _allure_results(results).items():
         verdict = by_id.get(flow_id)
-        if verdict is None or verdict.verdict not in (DEVIATION, NOT_APPLICABLE):
+        if verdict is None:
+            continue
+        if verdict.replay:
+            data["description"] = _how_to_reproduce(verdict)
+            path.write_text(json.dumps(data), encoding="utf-8")
+        if verdict.verdict not in (DEVIATION, NOT_APPLICABLE):
             continue
         details = data.setdefault("statusDetails", {})
         was = str(details.get("message", "")).strip()
@@ -100,6 +105,15 @@ def _align_allure(results: Path, by_id: dict[str, FlowVerdict]) -> None:
                                                                           verdict.verdict == DEVIATION else "")
         data["status"] = "skipped"
         path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _how_to_reproduce(verdict: FlowVerdict) -> str:
+    lines = [f"**{verdict.verdict}** at: {verdict.failed_step or 'set-up or clean-up'}", "",
+             f"Replay: `{verdict.replay}`"]
+    if verdict.trace:
+        lines += ["", f"Trace: `{verdict.trace[0]}` in the run folder; open it with `dpf trace {verdict.id}` "
+                      "(Playwright's own trace viewer, offline)"]
+    return "\n".join(lines)
 
 
 def _align_junit(junit: Path, by_id: dict[str, FlowVerdict]) -> None:

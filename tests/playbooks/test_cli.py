@@ -290,3 +290,17 @@ def test_only_a_run_of_every_flow_on_one_machine_judges_unused_deviations():
     assert cli.runs_every_flow(every, None)
     assert not cli.runs_every_flow(every[:-1], None)
     assert not cli.runs_every_flow(every, (1, 3))
+
+
+def test_trace_opens_the_last_runs_trace_of_a_flow_in_the_local_viewer(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
+    (tmp_path / "results.json").write_text(json.dumps({"flows": [
+        {"id": "DPF-12", "trace": ["allure-results/abc-attachment.zip"]}, {"id": "DPF-03", "trace": []}]}))
+    called = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda command: called.append(command) or 0)
+    assert main(["trace", "dpf-12", "--port", "0"]) == 0
+    assert called[0][1:] == ["-m", "playwright", "show-trace", str(tmp_path / "allure-results/abc-attachment.zip"),
+                             "--port", "0"]
+    assert main(["trace", "DPF-03"]) == EXIT_USAGE
+    assert "kept no trace of DPF-03" in capsys.readouterr().err
+    assert main(["trace", "DPF-99"]) == EXIT_USAGE
