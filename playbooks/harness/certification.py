@@ -411,6 +411,8 @@ def run_flows(flow_ids: list[str], args: argparse.Namespace, work: Path) -> int:
         command += ["--target", args.target]
     elif args.base_url:
         command += ["--base-url", args.base_url]
+    if args.ca_file:
+        command += ["--ca-file", args.ca_file]
     environment = {**os.environ, "DPF_REPORTS_DIR": str(work)}
     return subprocess.run(command, cwd=PROJECT_ROOT, env=environment, check=False).returncode
 
@@ -524,6 +526,7 @@ def add_parser(commands: Any) -> None:
     certify.add_argument("--out", metavar="DIR", help="the folder to write the bundle to (must not exist)")
     certify.add_argument("--force", action="store_true", help="replace --out if it exists")
     certify.add_argument("--workers", type=int, default=1, help="run flows in N parallel processes")
+    certify.add_argument("--ca-file", metavar="FILE", help="trust the certificate authorities in this PEM file")
     certify.set_defaults(handler=command_certify)
     actions = certify.add_subparsers(dest="certify_command", parser_class=type(certify))
     check = actions.add_parser("verify", help="check a bundle's hashes and signature")

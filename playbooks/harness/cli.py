@@ -223,6 +223,8 @@ def command_run(args: argparse.Namespace) -> int:
     not_applicable = [f for f in flows if target is not None and target.profile(f.id).profile == "not-applicable"]
     executable = [f for f in flows if f not in not_applicable and (m := module_for(f.id)) is not None and m.executable]
     pending = [f for f in flows if f not in executable and f not in not_applicable]
+    if args.list:
+        return print_selection(flows, executable, not_applicable, target)
     if executable and (problem := display_problem(args)):
         raise UsageError(problem)
     if args.video not in (None, "off"):
@@ -233,6 +235,8 @@ def command_run(args: argparse.Namespace) -> int:
         os.environ.update(target.environment(os.environ))
     if args.webhook_port is not None:
         os.environ["DPF_WEBHOOK_PORT"] = str(args.webhook_port)
+    if target is not None and target.ca_file and not args.ca_file:
+        args.ca_file = str(target.ca_file)
     if args.ca_file:
         if not Path(args.ca_file).is_file():
             raise UsageError(f"--ca-file {args.ca_file}: no such file")
@@ -322,6 +326,8 @@ def command_run(args: argparse.Namespace) -> int:
                                               "harness": run_report.harness_version(), "commit": run_report.commit()})
     (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
     prune_runs(RUNS_KEPT_PER_TARGET, target_key)
+    if args.junit:
+        shutil.copy2(out / "junit.xml", args.junit)
     if not args.no_report:
         make_html_report(out)
     leaked = bool(gate.check(out))
@@ -335,6 +341,23 @@ def runs_every_flow(selected: Sequence[str], shard: object) -> bool:
     """Whether a run can judge every expected deviation: it selected all the flows (dpf certify's runs included) on
     one machine. A stale entry fails only such a run; a subset cannot tell a stale entry from one it did not run."""
     return set(selected) == {flow.id for flow in catalog.flows()} and not shard
+
+
+def print_selection(flows: list[catalog.Flow], executable: list[catalog.Flow], not_applicable: list[catalog.Flow],
+                    target: target_file.TargetFile | None) -> int:
+    """`dpf run --list`: what the selection would run, and why not, without running anything."""
+    rows = []
+    for flow in flows:
+        if flow in executable:
+            state = "would run" + (" (optional)" if target and target.profile(flow.id).profile == "optional" else "")
+        elif flow in not_applicable:
+            state = f"not applicable: {target.profile(flow.id).reason}" if target else "not applicable"
+        else:
+            state = f"not run: not executable yet: {status_of(flow)}"
+        rows.append((flow.id, state, flow.title))
+    print_table(("ID", "State", "Title"), rows)
+    print(f"\n{len(executable)} of {len(flows)} selected flow(s) would run")
+    return EXIT_OK
 
 
 def preflight_before_run(args: argparse.Namespace, where: str | None, executable: list[catalog.Flow]) -> str | None:
@@ -618,6 +641,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--browser-ws-endpoint", metavar="URL", help="a Playwright browser server to connect to instead "
                      "of starting Chromium here (default: DPF_BROWSER_WS)")
     run.add_argument("--no-report", action="store_true", help="skip making the HTML report")
+    run.add_argument("--list", action="store_true", help="say which selected flows would run, and why not, and stop")
+    run.add_argument("--junit", metavar="PATH", help="also write the run's JUnit XML here (for a CI's test report)")
     run.add_argument("--target", metavar="FILE", help="a partner's target file (TOML): portal, accounts, profiles, "
                      "overrides and expected deviations")
     run.add_argument("--slowmo", type=int, default=0, metavar="MS", help="slow each browser action down by MS")

@@ -58,7 +58,7 @@ PERSONA_PREFIXES = {
 }
 PROFILES = ("mandatory", "optional", "not-applicable")
 KEYS = {
-    "target": {"base_url", "webhook_public_url"},
+    "target": {"base_url", "webhook_public_url", "ca_file"},
     "accounts": set(PERSONA_PREFIXES),
     "account": {"email", "password_env", "totp_secret_env"},
     "flow": {"profile", "reason"},
@@ -111,6 +111,7 @@ class TargetFile:
     route_overrides: dict[str, str] = field(default_factory=dict)
     deviations: list[Deviation] = field(default_factory=list)
     go_live: PartnerIntegration | None = None  # the partner's own integration, which DPF-34 then checks
+    ca_file: Path | None = None  # certificate authorities to trust for the portal (relative to the file's folder)
 
     def profile(self, flow_id: str) -> Profile:
         return self.flows.get(flow_id, Profile("mandatory"))
@@ -178,12 +179,16 @@ class _Reader:
         return value
 
 
-def _target(reader: _Reader, data: dict[str, Any]) -> tuple[str, str | None]:
+def _target(reader: _Reader, data: dict[str, Any]) -> tuple[str, str | None, Path | None]:
     target = reader.table(data.get("target"), "target", KEYS["target"])
     base_url = reader.string(target.get("base_url"), "target.base_url") or ""
     if not re.match(r"https?://[^/\s]+", base_url):
         raise reader.error("target.base_url", f"{base_url!r} is not an http(s) address")
-    return base_url, reader.string(target.get("webhook_public_url"), "target.webhook_public_url", required=False)
+    ca_name = reader.string(target.get("ca_file"), "target.ca_file", required=False)
+    ca_file = (reader.path.parent / ca_name) if ca_name else None
+    if ca_file is not None and not ca_file.is_file():
+        raise reader.error("target.ca_file", f"{ca_file}: no such file")
+    return base_url, reader.string(target.get("webhook_public_url"), "target.webhook_public_url", required=False), ca_file
 
 
 def _account(reader: _Reader, key: str, spec: Any, environ: Mapping[str, str]) -> Account:
@@ -253,7 +258,7 @@ def parse(text: str, path: Path, environ: Mapping[str, str], today: datetime.dat
     except tomllib.TOMLDecodeError as error:
         raise TargetFileError(f"{path}: {error}") from None
     reader.each(lambda: reader.table(data, "", {"target", "accounts", "flows", "overrides", "deviations", "go_live"}))
-    base_url, webhook_url = reader.each(lambda: _target(reader, data)) or ("", None)
+    base_url, webhook_url, ca_file = reader.each(lambda: _target(reader, data)) or ("", None, None)
 
     accounts: dict[str, Account] = {}
     for key, spec in (reader.each(lambda: reader.table(data.get("accounts", {}), "accounts", KEYS["accounts"]))
@@ -305,7 +310,7 @@ def parse(text: str, path: Path, environ: Mapping[str, str], today: datetime.dat
     if reader.problems:
         raise TargetFileError("\n".join(reader.problems))
     return TargetFile(path, base_url.rstrip("/"), webhook_url, accounts, flows, dict(testids), dict(routes), deviations,
-                      go_live)
+                      go_live, ca_file)
 
 
 def _go_live(reader: _Reader, value: Any) -> PartnerIntegration:

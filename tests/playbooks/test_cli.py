@@ -140,8 +140,11 @@ def test_pytest_refuses_an_unknown_flow_id():
 
 @pytest.mark.browser
 def test_a_run_writes_junit_and_allure_results_with_labels_steps_and_screenshots(tmp_path):
-    done = dpf("run", "DPF-03", "--tracing", "on", reports=tmp_path)
+    done = dpf("run", "DPF-03", "--tracing", "on", "--junit", str(tmp_path / "ci-junit.xml"), reports=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "ci-junit.xml").read_bytes() == (tmp_path / "junit.xml").read_bytes()
+    recorded = json.loads((tmp_path / "results.json").read_text())["flows"]
+    assert [(flow["id"], flow["verdict"]) for flow in recorded] == [("DPF-03", "passed")]
     assert "DPF-03  passed" in done.stdout and "1 of 1 flow(s) run" in done.stdout
     assert list((tmp_path / "test-results").rglob("trace-1.zip")), "--tracing on keeps a passing flow's trace"
     environment = (tmp_path / "allure-results" / "environment.properties").read_text()
@@ -304,3 +307,17 @@ def test_trace_opens_the_last_runs_trace_of_a_flow_in_the_local_viewer(tmp_path,
     assert main(["trace", "DPF-03"]) == EXIT_USAGE
     assert "kept no trace of DPF-03" in capsys.readouterr().err
     assert main(["trace", "DPF-99"]) == EXIT_USAGE
+
+
+def test_list_says_what_would_run_without_running(tmp_path, monkeypatch, capsys, pending):
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path / "reports"))
+    assert main(["run", "DPF-27", "DPF-28", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "DPF-27  would run" in out and "DPF-28  not run: not executable yet" in out
+    assert "1 of 2 selected flow(s) would run" in out
+    assert not (tmp_path / "reports").exists()
+
+
+def test_certify_takes_a_ca_file():
+    args = build_parser().parse_args(["certify", "--ca-file", "partner-ca.pem", "--out", "bundle"])
+    assert args.ca_file == "partner-ca.pem" and args.certify_command is None

@@ -251,3 +251,12 @@ def test_a_deviation_about_to_expire_is_warned_of(tmp_path: Path):
     checked = dpf("target", "check", str(soon))
     assert checked.returncode == 0, checked.stderr
     assert "warning: expected deviation PORT-1234 for DPF-22 expires on" in checked.stderr
+
+
+def test_a_ca_file_is_read_beside_the_target_file(tmp_path: Path):
+    (tmp_path / "partner-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    text = GOOD.replace('webhook_public_url = "https://hooks.partner.example/dpf"\n',
+                        'webhook_public_url = "https://hooks.partner.example/dpf"\nca_file = "partner-ca.pem"\n')
+    assert parse(text, tmp_path / "partner.toml", ENV).ca_file == tmp_path / "partner-ca.pem"
+    with pytest.raises(TargetFileError, match=r"target\.ca_file: .*no such file"):
+        parse(text.replace("partner-ca.pem", "missing.pem"), tmp_path / "partner.toml", ENV)
