@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from playbooks.harness import catalog, cli, run_report
+from playwright.sync_api import Page
+
+from playbooks.harness import catalog, cli, run_report, verdicts
 
 FAILURE_MESSAGE = "AssertionError: the applications list shows no row for dpf-dpf05-table-3f2a1c"
 
@@ -20,26 +23,60 @@ def failed_result(flow_id: str) -> dict[str, object]:
         "uuid": str(uuid.uuid4()), "historyId": flow_id, "testCaseId": flow_id, "fullName": f"playbooks.{flow_id}",
         "name": f"{entry.id} {entry.title}", "status": "failed", "stage": "finished", "start": 1_000, "stop": 2_000,
         "statusDetails": {"message": FAILURE_MESSAGE, "trace": "Traceback (most recent call last):\n  ..."},
-        "labels": [{"name": "epic", "value": entry.group.label}, {"name": "feature", "value": entry.title}],
+        "labels": [{"name": "epic", "value": entry.group.label}, {"name": "feature", "value": entry.title},
+                   {"name": "as_id", "value": entry.id}],
         "steps": [{"name": entry.step_title(0), "status": "failed", "start": 1_000, "stop": 2_000,
                    "statusDetails": {"message": FAILURE_MESSAGE}}],
     }
 
 
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
 @pytest.fixture
 def failing_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A run folder as `dpf run` leaves it: one failed flow, one not run."""
+    """A run folder as `dpf run` leaves it: a failed flow with its screenshot and trace, an expected deviation, a
+    flow that does not apply and one not run, each judged as dpf judges them."""
     monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path))
     results = tmp_path / "allure-results"
     results.mkdir()
-    (results / "failed-result.json").write_text(json.dumps(failed_result("DPF-05")), encoding="utf-8")
+    failed = failed_result("DPF-05")
+    (results / "shot-attachment.png").write_bytes(PNG)
+    with zipfile.ZipFile(results / "trace-attachment.zip", "w") as trace:
+        trace.writestr("trace.trace", "{}")
+    failed["attachments"] = [
+        {"name": "Screenshot at failure: page 1", "source": "shot-attachment.png", "type": "image/png"},
+        {"name": "Playwright trace", "source": "trace-attachment.zip", "type": run_report.TRACE_TYPE}]
+    (results / "failed-result.json").write_text(json.dumps(failed), encoding="utf-8")
+    (results / "deviation-result.json").write_text(json.dumps(failed_result("DPF-22")), encoding="utf-8")
     run_report.add_not_run(results, tmp_path / "junit.xml",
-                           [run_report.NotRun("DPF-27", "not run", "target unreachable since DPF-05")])
+                           [run_report.NotRun("DPF-27", "not run", "target unreachable since DPF-05"),
+                            run_report.NotRun("DPF-28", "not applicable", "sign-in is SSO only")])
+    judged = [verdicts.FlowVerdict("DPF-05", "failed", FAILURE_MESSAGE, replay="dpf run DPF-05 --tracing on"),
+              verdicts.FlowVerdict("DPF-22", "deviation (expected)", "PORT-1234: old signature dropped at once"),
+              verdicts.FlowVerdict("DPF-27", "not run", "target unreachable since DPF-05"),
+              verdicts.FlowVerdict("DPF-28", "not applicable", "sign-in is SSO only")]
+    verdicts.add_evidence(judged, tmp_path)
+    verdicts.align(tmp_path, judged)
     return tmp_path
 
 
+def _open_flow(page: Page, index: Path, flow_id: str) -> None:
+    """From the overview, as a person does: the flow's group, its feature, then the flow."""
+    flow = catalog.get(flow_id)
+    page.goto(index.as_uri())
+    group = page.get_by_text(flow.group.label, exact=True).first
+    group.wait_for()
+    name = page.get_by_text(f"{flow.id} {flow.title}").first
+    if not name.is_visible():
+        group.click()
+        page.get_by_text(flow.title, exact=True).first.click()
+    name.click()
+
+
 @pytest.mark.skipif(cli.allure_command() is None, reason="the Allure command line is not installed")
-def test_a_failing_run_has_an_html_report_that_shows_the_failure(failing_run: Path, browser) -> None:
+def test_a_failing_run_has_an_html_report_that_shows_each_flow_as_dpf_judged_it(failing_run: Path, browser) -> None:
     assert cli.make_html_report(failing_run), "dpf said it could not make the report"
     index = failing_run / "allure-report" / "index.html"
     assert index.is_file()
@@ -47,15 +84,23 @@ def test_a_failing_run_has_an_html_report_that_shows_the_failure(failing_run: Pa
     page = browser.new_page()
     try:
         page.goto(index.as_uri())
-        page.get_by_text("DPF-05 Applications list").first.click()
-        page.get_by_text(FAILURE_MESSAGE).first.wait_for()
-        page.goto(index.as_uri())
-        not_run = catalog.get("DPF-27")
-        page.get_by_text(not_run.group.label).first.click()  # the tree opens a group, then a feature, on a click
-        page.get_by_text(not_run.title, exact=True).first.click()
-        page.get_by_text("DPF-27 FAQ knowledge base").first.wait_for()
         summary = page.locator("body").inner_text()
-        assert "1 failed" in summary and "1 skipped" in summary
+        assert "1 failed" in summary and "3 skipped" in summary, summary
+
+        _open_flow(page, index, "DPF-05")
+        page.get_by_text(FAILURE_MESSAGE).first.wait_for()
+        description = page.frame_locator("iframe").first  # the report shows the description in a frame of its own
+        description.get_by_text("dpf run DPF-05 --tracing on").first.wait_for()  # the replay command
+        description.get_by_text("dpf trace DPF-05").first.wait_for()
+        page.get_by_text("Screenshot at failure").first.wait_for()
+        page.get_by_text("Playwright trace").first.wait_for()
+
+        _open_flow(page, index, "DPF-22")
+        page.get_by_text("deviation (expected): PORT-1234").first.wait_for()
+        _open_flow(page, index, "DPF-28")
+        page.get_by_text("not applicable: sign-in is SSO only").first.wait_for()
+        _open_flow(page, index, "DPF-27")
+        page.get_by_text("not run: target unreachable since DPF-05").first.wait_for()
     finally:
         page.close()
 
