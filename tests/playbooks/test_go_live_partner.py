@@ -14,7 +14,7 @@ from playbooks.harness.cli import PROJECT_ROOT
 from playbooks.harness.go_live import PartnerIntegration, PartnerIntegrationError, partner_integration
 from playbooks.harness.target_file import TargetFileError, parse
 
-ENV = {"PARTNER_DEV_PASSWORD": "s3cret", "PARTNER_ADMIN_TOTP": "JBSWY3DPEHPK3PXP"}
+ENV = {"PARTNER_DEV_PASSWORD": "s3cret", "PARTNER_ADMIN_TOTP": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}
 FILE = """\
 [target]
 base_url = "https://developers.partner.example"
@@ -40,13 +40,22 @@ def parsed(text: str = FILE):
 
 def test_the_go_live_table_names_the_partners_integration_to_the_run():
     target = parsed()
-    assert target.go_live == PartnerIntegration("ci_partner_live", 12)
+    assert target.go_live == PartnerIntegration("ci_partner_live", "12")
     assert target.go_live.secret_name == "ci_partner_live.client_secret"
     env = target.environment(ENV)
     assert env["DPF_GO_LIVE_CLIENT_ID"] == "ci_partner_live" and env["DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID"] == "12"
     assert "DPF_GO_LIVE_WEBHOOK_URL" not in env
     assert env["DPF_GO_LIVE_ADMIN_TOTP_SECRET"] == ENV["PARTNER_ADMIN_TOTP"]
     assert partner_integration(env) == target.go_live
+
+
+@pytest.mark.parametrize("written", ['"wh_02989bb2e50b"', '"7f0c3c1e-5b7a-4a43-9d51-1f8f3c2a9b10"', '" 12 "', "12"])
+def test_the_endpoint_id_is_an_opaque_string_kept_as_written(written):
+    target = parsed(FILE.replace("webhook_endpoint_id = 12", f"webhook_endpoint_id = {written}"))
+    expected = written.strip('"').strip()
+    assert target.go_live == PartnerIntegration("ci_partner_live", expected)
+    assert target.environment(ENV)["DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID"] == expected
+    assert partner_integration(target.environment(ENV)) == target.go_live
 
 
 def test_the_endpoint_may_be_named_by_its_url():
@@ -70,9 +79,11 @@ def test_without_the_table_dpf_34_prepares_fresh_objects():
         (lambda t: t.replace('client_id = "ci_partner_live"\n', ""), r"partner.toml: go_live.client_id: missing"),
         (lambda t: t.replace('client_id = "ci_partner_live"', "client_id = 7"), r"go_live.client_id: missing"),
         (lambda t: t.replace("webhook_endpoint_id = 12", ""), r"go_live.webhook_endpoint_id: missing, or webhook_url"),
-        (lambda t: t.replace("webhook_endpoint_id = 12", 'webhook_endpoint_id = "twelve"'),
-         r"partner.toml:\d+: go_live.webhook_endpoint_id: 'twelve' is not an endpoint's number"),
-        (lambda t: t.replace("webhook_endpoint_id = 12", "webhook_endpoint_id = -1"), r"is not an endpoint's number"),
+        (lambda t: t.replace("webhook_endpoint_id = 12", 'webhook_endpoint_id = "hooks/12"'),
+         r"partner.toml:\d+: go_live.webhook_endpoint_id: 'hooks/12' is not an endpoint's ID"),
+        (lambda t: t.replace("webhook_endpoint_id = 12", 'webhook_endpoint_id = ""'), r"'' is not an endpoint's ID"),
+        (lambda t: t.replace("webhook_endpoint_id = 12", "webhook_endpoint_id = true"), r"True is not an endpoint's ID"),
+        (lambda t: t.replace("webhook_endpoint_id = 12", "webhook_endpoint_id = 1.5"), r"1.5 is not an endpoint's ID"),
         (lambda t: t.replace("webhook_endpoint_id = 12", 'webhook_url = "hooks.partner.example"'),
          r"go_live.webhook_url: 'hooks.partner.example' is not an http\(s\) address"),
         (lambda t: t.replace("[go_live]", "[golive]"), r"golive: unknown key; expected one of .*go_live"),
@@ -97,8 +108,8 @@ def test_the_integration_is_checked_as_the_go_live_admin_of_the_partner():
     [
         ({"DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID": "3"}, "DPF_GO_LIVE_CLIENT_ID: missing"),
         ({"DPF_GO_LIVE_CLIENT_ID": "ci_x"}, "DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID: missing, or webhook_url"),
-        ({"DPF_GO_LIVE_CLIENT_ID": "ci_x", "DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID": "x3"},
-         "DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID: 'x3' is not an endpoint's number"),
+        ({"DPF_GO_LIVE_CLIENT_ID": "ci_x", "DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID": "x 3"},
+         "DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID: 'x 3' is not an endpoint's ID"),
     ],
 )
 def test_a_base_url_run_names_the_variable_that_is_wrong(environ, message):
