@@ -6,6 +6,7 @@ pytest_plugins = [
     "fixtures.evidence",
     "fixtures.signin",
     "fixtures.vault",
+    "fixtures.subscriptions",
     "fixtures.portal",
     "fixtures.organisations",
     "fixtures.webhooks",

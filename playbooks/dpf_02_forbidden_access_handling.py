@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.controls import revealed
 from playbooks.harness.pages import AccessDeniedPage, Dashboard, at_path
 
 FLOW_ID = "DPF-02"
@@ -38,4 +39,4 @@ def test_forbidden_access_handling(flow, open_page, non_developer):
             expect(page).to_have_url(at_path("/forbidden"))
             expect(denied.heading).to_be_visible()
             expect(Dashboard(page).heading).to_have_count(0)
-        expect(denied.sign_out).to_be_visible()
+        expect(revealed(denied.sign_out)).to_be_visible()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.controls import button_or_link, revealed
 from playbooks.harness.pages import LoginPage, at_path
 
 FLOW_ID = "DPF-03"
@@ -22,15 +23,15 @@ def test_landing_route_behavior(flow, open_page):
     page = open_page()  # signed out, as a first-time visitor
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
-    get_started = page.get_by_role("link", name="Get Started").or_(page.get_by_role("button", name="Get Started"))
+    get_started = button_or_link(page, "Get Started")
 
     with flow.step("Open root route."):
         response = page.goto("/")
         assert response is not None and response.ok, f"GET / answered HTTP {response and response.status}"
-        expect(get_started).to_be_visible()
+        expect(revealed(get_started)).to_be_visible()
 
     with flow.step("Use Get Started to continue to login."):
-        get_started.click()
+        revealed(get_started).click()
 
     with flow.expected_result("landing and login handoff is smooth."):
         expect(page).to_have_url(at_path("/login"))

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.controls import heading, revealed
 from playbooks.harness.pages import Dashboard, at_path
 
 FLOW_ID = "DPF-04"
@@ -39,7 +40,7 @@ def test_dashboard_baseline(flow, open_page, developer):
 
     with flow.step("Validate quick links to applications, keys, products, sandbox, and docs."):
         for name, route in QUICK_LINKS.items():
-            link = dashboard.quick_link(name)
+            link = revealed(dashboard.quick_link(name))
             expect(link).to_be_visible()
             href = link.evaluate("element => element.href")
             assert urlsplit(href).path == route, f"the {name!r} quick link points to {href}, not {route}"
@@ -47,8 +48,8 @@ def test_dashboard_baseline(flow, open_page, developer):
     with flow.expected_result("developer onboarding path is visible."):
         for name, route in QUICK_LINKS.items():
             page.goto("/app")
-            dashboard.quick_link(name).click()
+            revealed(dashboard.quick_link(name)).click()
             expect(page).to_have_url(at_path(route))
-            expect(page.get_by_role("heading", level=1, name=name, exact=True)).to_be_visible()
+            expect(heading(page, name)).to_be_visible()
         page.goto("/app")
         expect(dashboard.checklist_items.first).to_be_visible()

@@ -19,18 +19,20 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import ApplicationsPage, KeysPage, at_path
 
 FLOW_ID = "DPF-05"
 CLIENT_ID = re.compile(r"^ci_[A-Za-z0-9_-]{22}$")
+ENVIRONMENT = re.compile(r"^\s*(sandbox|production)\s*$", re.IGNORECASE)
 SANDBOX_CALLBACK = "https://partner.example/oauth/callback"
 PRODUCTION_CALLBACK = "https://live.partner.example/oauth/callback"
 
 
 @pytest.mark.dpf(FLOW_ID)
 def test_applications_list(flow, open_page, developer, applications):
-    known = applications.create(products=())  # entries whose metadata this flow knows
-    live = applications.create(environment="production", callback_urls=[PRODUCTION_CALLBACK], products=())
+    known = applications.create(scopes=())  # entries whose metadata this flow knows
+    live = applications.create(environment="production", callback_urls=[PRODUCTION_CALLBACK], scopes=())
     page = open_page(developer)
     listing = ApplicationsPage(page)
 
@@ -44,21 +46,20 @@ def test_applications_list(flow, open_page, developer, applications):
         listed: dict[str, str] = {}
         for row in listing.rows.all():
             name = row.get_attribute("data-application-name") or ""
-            client_id = row.get_by_test_id("client-id").inner_text().strip()
+            client_id = shown_text(row.get_by_test_id("client-id"))
             assert CLIENT_ID.match(client_id), f"application {name!r} shows client ID {client_id!r}"
-            expect(row.get_by_test_id("environment")).to_have_text(re.compile(r"^\s*(sandbox|production)\s*$"))
+            expect(row.get_by_test_id("environment")).to_have_text(ENVIRONMENT)
             listed[name] = client_id
 
     with flow.expected_result("app inventory loads."):
         for made, environment, callback in ((known, "sandbox", SANDBOX_CALLBACK), (live, "production", PRODUCTION_CALLBACK)):
             row = listing.row(made.name)
             expect(row).to_have_count(1)
-            expect(row.get_by_test_id("client-id")).to_have_text(made.client_id)
-            expect(row.get_by_test_id("environment")).to_have_text(environment)
-            expect(row.get_by_test_id("status")).to_have_text("active")
+            assert shown_text(row.get_by_test_id("client-id")) == made.client_id, f"{made.name} shows another client ID"
+            expect(row.get_by_test_id("environment")).to_have_text(environment, ignore_case=True)
+            expect(row.get_by_test_id("status")).to_have_text("active", ignore_case=True)
             expect(row.get_by_test_id("callback-urls")).to_have_text(callback)
-        row = listing.row(known.name)
-        row.get_by_role("link", name=known.name, exact=True).click()
+        revealed(listing.link(known.name)).click()
         expect(page).to_have_url(at_path(f"/app/apps/{known.id}"))
         expect(page.get_by_role("heading", level=1, name=known.name, exact=True)).to_be_visible()
         # every client ID the list shows is a credential the keys page knows

@@ -18,6 +18,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import request_token
+from playbooks.harness.controls import heading, revealed, shown_text
 from playbooks.harness.pages import ApplicationForm, ApplicationsPage, SecretDialog, at_path, settled_html
 
 FLOW_ID = "DPF-06"
@@ -35,8 +36,8 @@ def test_create_application(flow, open_page, developer, applications, vault, api
 
     with flow.step("Click create app."):
         page.goto("/app/apps")
-        ApplicationsPage(page).create.click()
-        expect(page.get_by_role("heading", level=1, name="Create application")).to_be_visible()
+        revealed(ApplicationsPage(page).create).click()
+        expect(heading(page, "Create application")).to_be_visible()
 
     with flow.step("Enter app name and callback URL."):
         form.name.fill(name)
@@ -46,12 +47,12 @@ def test_create_application(flow, open_page, developer, applications, vault, api
     with flow.step("Submit and capture one-time secret dialog."):
         with secret_on_screen(page):
             with page.expect_response(lambda r: r.request.method == "POST" and at_path("/app/apps").match(r.url)) as created:
-                form.create.click()
+                revealed(form.create).click()
             expect(dialog.root).to_be_visible()
-            client_id = dialog.client_id.inner_text().strip()
+            client_id = shown_text(dialog.client_id)
             dialog.keep(vault, f"{client_id}.client_secret")
             flow.capture("One-time secret dialog (secret masked)")
-            dialog.done.click()
+            revealed(dialog.done).click()
 
     with flow.expected_result("app is created and credentials are shown once."):
         secret = vault.get(f"{client_id}.client_secret")
@@ -72,4 +73,6 @@ def test_create_application(flow, open_page, developer, applications, vault, api
             page.goto(path)
             assert secret not in page.content(), f"{path} shows the client secret again"
         page.goto("/app/apps")
-        expect(ApplicationsPage(page).row(name).get_by_test_id("client-id")).to_have_text(client_id)
+        listed = ApplicationsPage(page).row(name)
+        expect(listed).to_have_count(1)
+        assert shown_text(listed.get_by_test_id("client-id")) == client_id, "the list shows another client ID"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.controls import shown_text
 from playbooks.harness.pages import ApplicationsPage
 
 FLOW_ID = "DPF-07"
@@ -36,6 +37,6 @@ def test_verify_app_appears_in_list(flow, open_page, developer, applications):
 
     with flow.expected_result("app appears with expected status."):
         row = listing.row(name)
-        expect(row.get_by_test_id("status")).to_have_text("active")
-        expect(row.get_by_test_id("environment")).to_have_text("sandbox")
-        expect(row.get_by_test_id("client-id")).to_have_text(created.client_id)
+        expect(row.get_by_test_id("status")).to_have_text("active", ignore_case=True)
+        expect(row.get_by_test_id("environment")).to_have_text("sandbox", ignore_case=True)
+        assert shown_text(row.get_by_test_id("client-id")) == created.client_id, "the row shows another client ID"

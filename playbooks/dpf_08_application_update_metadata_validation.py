@@ -14,6 +14,7 @@ import secrets
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.controls import revealed
 from playbooks.harness.pages import ApplicationForm, ApplicationsPage, at_path
 
 FLOW_ID = "DPF-08"
@@ -29,19 +30,19 @@ def test_application_update_metadata_validation(flow, open_page, developer, appl
 
     with flow.step("Open app details/edit controls."):
         page.goto("/app/apps")
-        ApplicationsPage(page).row(app.name).get_by_role("link", name=app.name, exact=True).click()
+        revealed(ApplicationsPage(page).link(app.name)).click()
         expect(page).to_have_url(at_path(f"/app/apps/{app.id}"))
         expect(form.callback_urls).to_be_editable()
 
     with flow.step("Validate callback URL and metadata updates."):
         form.callback_urls.fill("javascript:alert(1)")
-        form.save.click()
+        revealed(form.save).click()
         expect(form.error_for("callback_url")).to_be_visible()
         page.goto(f"/app/apps/{app.id}")
         expect(form.callback_urls).to_have_value("https://partner.example/oauth/callback")
         form.callback_urls.fill(new_callback)
         form.description.fill(new_description)
-        form.save.click()
+        revealed(form.save).click()
         expect(form.saved).to_be_visible()
 
     with flow.expected_result("app metadata persists."):

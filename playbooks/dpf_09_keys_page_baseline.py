@@ -18,6 +18,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import KeysPage
 
 FLOW_ID = "DPF-09"
@@ -27,8 +28,8 @@ STATES = ("active", "deactivated", "revoked")
 
 @pytest.mark.dpf(FLOW_ID)
 def test_keys_page_baseline(flow, open_page, developer, applications, vault):
-    app = applications.create(products=())
-    paused = applications.create(products=())  # a second credential, deactivated over HTTP as set-up
+    app = applications.create(scopes=())
+    paused = applications.create(scopes=())  # a second credential, deactivated over HTTP as set-up
     applications.account.deactivate_credential(applications.account.credential_id(paused.client_id))
     page = open_page(developer)
     keys = KeysPage(page)
@@ -42,7 +43,7 @@ def test_keys_page_baseline(flow, open_page, developer, applications, vault):
         expect(keys.rows.first).to_be_visible()
         for row in keys.rows.all():
             listed = row.get_attribute("data-client-id") or ""
-            client_id = row.get_by_test_id("client-id").inner_text().strip()
+            client_id = shown_text(row.get_by_test_id("client-id"))
             assert CLIENT_ID.match(client_id), f"a key row shows client ID {client_id!r}"
             assert client_id == listed, f"the key row of {listed} shows client ID {client_id}"
             state = row.get_by_test_id("key-state").get_attribute("data-state")
@@ -51,10 +52,11 @@ def test_keys_page_baseline(flow, open_page, developer, applications, vault):
     with flow.expected_result("key inventory is visible."):
         for made in (app, paused):
             expect(keys.row(made.client_id)).to_have_count(1)
-            expect(keys.row(made.client_id).get_by_test_id("client-id")).to_have_text(made.client_id)
+            shown = shown_text(keys.row(made.client_id).get_by_test_id("client-id"))
+            assert shown == made.client_id, f"the key row of {made.client_id} shows client ID {shown!r}"
         expect(keys.state(app.client_id)).to_have_attribute("data-state", "active")
         expect(keys.state(paused.client_id)).to_have_attribute("data-state", "deactivated")
-        expect(keys.action(app.client_id, "Rotate secret")).to_be_visible()
+        expect(revealed(keys.action(app.client_id, "Rotate secret"))).to_be_visible()
         for made in (app, paused):
             secret = vault.get(made.secret_name)
             assert secret not in page.content(), "the keys page shows a client secret"

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import request_token
+from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import KeysPage, SecretDialog
 
 FLOW_ID = "DPF-10"
@@ -41,9 +42,9 @@ def test_rotate_client_secret(flow, open_page, developer, applications, vault, a
 
     def rotate_in_browser(vault_name: str) -> None:
         page.goto("/app/keys")
-        keys.action(app.client_id, "Rotate secret").click()
+        revealed(keys.action(app.client_id, "Rotate secret")).click()
         expect(dialog.root).to_be_visible()
-        expect(dialog.client_id).to_have_text(app.client_id)
+        assert shown_text(dialog.client_id) == app.client_id, "the rotation dialog shows another client ID"
         dialog.keep(vault, vault_name)
 
     try:
@@ -52,14 +53,14 @@ def test_rotate_client_secret(flow, open_page, developer, applications, vault, a
         with secret_on_screen(page):
             with flow.step("Trigger Rotate Secret for app."):
                 page.goto("/app/keys")
-                keys.action(app.client_id, "Rotate secret").click()
+                revealed(keys.action(app.client_id, "Rotate secret")).click()
                 expect(dialog.root).to_be_visible()
-                expect(dialog.client_id).to_have_text(app.client_id)
+                assert shown_text(dialog.client_id) == app.client_id, "the rotation dialog shows another client ID"
 
             with flow.step("Capture one-time rotated secret."):
                 dialog.keep(vault, app.secret_name)
                 flow.capture("Rotated secret dialog (secret masked)")
-                dialog.done.click()
+                revealed(dialog.done).click()
 
         with flow.expected_result("new secret is issued and old secret invalidated per policy."):
             second_secret = vault.get(app.secret_name)
@@ -77,7 +78,7 @@ def test_rotate_client_secret(flow, open_page, developer, applications, vault, a
             with secret_on_screen(page):
                 rotate_in_browser(f"{app.client_id}.client_secret_3")
                 flow.capture("Second rotation, under the 1 hour policy (secret masked)")
-                dialog.done.click()
+                revealed(dialog.done).click()
             third_secret = vault.get(f"{app.client_id}.client_secret_3")
             assert third_secret not in (first_secret, second_secret), "the second rotation showed an earlier secret"
             assert request_token(api, app.client_id, third_secret).status_code == 200, "the newest secret is refused"

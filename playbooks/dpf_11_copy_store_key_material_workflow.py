@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import request_token
+from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import KeysPage, SecretDialog
 
 FLOW_ID = "DPF-11"
@@ -25,7 +26,7 @@ FLOW_ID = "DPF-11"
 def copied_by(page, button, within_seconds: float = 5) -> str:
     """What clicking a Copy button put on the clipboard; writing to it is asynchronous, so wait (bounded) for it."""
     page.evaluate("navigator.clipboard.writeText('')")
-    button.click()
+    revealed(button).click()
     deadline = time.monotonic() + within_seconds
     while (text := page.evaluate("navigator.clipboard.readText()")) == "" and time.monotonic() < deadline:
         page.wait_for_timeout(50)
@@ -44,17 +45,17 @@ def test_copy_store_key_material_workflow(flow, open_page, developer, applicatio
     with secret_on_screen(page):
         with flow.step("Copy key/secret safely."):
             with page.expect_response(lambda r: r.request.method == "POST" and "/rotate" in r.url) as rotated:
-                keys.action(app.client_id, "Rotate secret").click()
+                revealed(keys.action(app.client_id, "Rotate secret")).click()
             page.wait_for_load_state("load")  # the dialog's copy buttons work once its script has run
             copied_client_id = copied_by(page, dialog.copy_client_id)
             copied_secret = copied_by(page, dialog.copy_secret)
-            shown_secret = dialog.secret.inner_text().strip()
+            shown_secret = shown_text(dialog.secret)
             flow.capture("Secret dialog after copying (secret masked)")
 
         with flow.step("Store in secure secret manager."):
             vault.put(app.secret_name, copied_secret)
             page.evaluate("navigator.clipboard.writeText('')")  # leave nothing behind on the clipboard
-            dialog.done.click()
+            revealed(dialog.done).click()
 
     with flow.expected_result("credentials are handled securely and not hardcoded."):
         assert copied_client_id == app.client_id, "Copy client ID did not copy the exact client ID"

@@ -17,6 +17,8 @@ from playwright.sync_api import expect
 
 from fixtures import html_forms
 from playbooks.harness.api_calls import list_payments, request_token
+from playbooks.harness.contract import contract
+from playbooks.harness.controls import button, revealed
 from playbooks.harness.pages import KeysPage
 
 FLOW_ID = "DPF-12"
@@ -24,7 +26,7 @@ FLOW_ID = "DPF-12"
 
 @pytest.mark.dpf(FLOW_ID)
 def test_key_revoke_deactivate_behavior(flow, open_page, developer, applications, vault, api):
-    app = applications.create()  # subscribed to the automatic products, so its token reaches the Payments API
+    app = applications.create(scopes=("payments",))  # so that its token reaches the Payments API
     secret = vault.get(app.secret_name)
     issued = request_token(api, app.client_id, secret)
     assert issued.status_code == 200, "the new app's credentials do not work"
@@ -36,19 +38,19 @@ def test_key_revoke_deactivate_behavior(flow, open_page, developer, applications
     with flow.step("Revoke/deactivate test key if feature is enabled."):
         page.goto("/app/keys")
         credential_id = keys.row(app.client_id).get_attribute("data-credential-id")
-        assert credential_id and credential_id.isdigit(), f"the key row has data-credential-id {credential_id!r}"
-        keys.action(app.client_id, "Deactivate").click()
+        assert contract().is_id(credential_id), f"the key row has data-credential-id {credential_id!r}"
+        revealed(keys.action(app.client_id, "Deactivate")).click()
         expect(keys.state(app.client_id)).to_have_attribute("data-state", "deactivated")
         assert request_token(api, app.client_id, secret).status_code == 401, "a deactivated key still gets tokens"
         assert list_payments(api, token).status_code == 401, "a deactivated key's token still works"
-        keys.action(app.client_id, "Reactivate").click()
+        revealed(keys.action(app.client_id, "Reactivate")).click()
         expect(keys.state(app.client_id)).to_have_attribute("data-state", "active")
         reissued = request_token(api, app.client_id, secret)
         assert reissued.status_code == 200, "a reactivated key is still refused"
         assert list_payments(api, token).status_code == 200, "a reactivated key's earlier token is still refused"
         later_token = reissued.json()["access_token"]
-        keys.action(app.client_id, "Revoke").click()
-        confirm = page.get_by_role("button", name="Revoke permanently")
+        revealed(keys.action(app.client_id, "Revoke")).click()
+        confirm = revealed(button(page, "Revoke permanently"))
         expect(confirm).to_be_visible()
         # the session's CSRF token, from the confirmation form, for the direct POSTs below
         csrf_token = page.locator("form", has=confirm).locator('input[name="csrf_token"]').get_attribute("value") or ""

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from fixtures.html_forms import elements_by_testid
 from playbooks.harness import guide as testing_guide
 from playbooks.harness.api_calls import operations
 
@@ -44,6 +45,15 @@ def postman_requests(items: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:
 @pytest.mark.dpf(FLOW_ID)
 def test_how_to_test_page(flow, open_page, developer, applications, vault, api, target):
     app = applications.create()
+    # The products the guide's API calls belong to (the OpenAPI tags of their operations), subscribed and approved,
+    # so that its token carries their scopes whichever products the portal approves by itself.
+    guide_page = applications.account.client.get(f"/app/how-to-test?application={app.id}").text
+    openapi, offered = api.get("/openapi.json").json(), applications.account.products()
+    for block in elements_by_testid(guide_page, "curl-command")[1:]:
+        called = testing_guide.called(testing_guide.GuideCommand(block["text"], 0), target.base_url)
+        product = testing_guide.product_of(openapi, *called)
+        if product in offered:
+            applications.subscribe_approved(app.id, [product])
     page = open_page(developer)
     commands = page.get_by_test_id("curl-command")
 

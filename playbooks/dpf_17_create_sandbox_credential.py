@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import sandbox_account
 from playbooks.harness.contract import contract
+from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import SandboxPage, SecretDialog
 
 FLOW_ID = "DPF-17"
@@ -35,14 +36,14 @@ def test_create_sandbox_credential(flow, open_page, developer, sandbox_credentia
     with secret_on_screen(page):
         with flow.step("Create new sandbox credential."):
             sandbox.name.fill(name)
-            sandbox.create.click()
+            revealed(sandbox.create).click()
             expect(dialog.root).to_be_visible()
 
         with flow.step("Capture generated values."):
-            merchant_id = dialog.root.get_by_test_id("sandbox-merchant-id").inner_text().strip()
+            merchant_id = shown_text(dialog.root.get_by_test_id("sandbox-merchant-id"))
             dialog.keep(vault, f"{merchant_id}.api_key")
             flow.capture("Sandbox credential dialog (key masked)")
-            dialog.done.click()
+            revealed(dialog.done).click()
 
     with flow.expected_result("sandbox credential is provisioned."):
         key = vault.get(f"{merchant_id}.api_key")
@@ -52,7 +53,7 @@ def test_create_sandbox_credential(flow, open_page, developer, sandbox_credentia
         assert response is not None and response.status == 200
         row = sandbox.row(name)
         expect(row).to_have_count(1)
-        expect(row.get_by_test_id("merchant-id")).to_have_text(merchant_id)
+        assert shown_text(row.get_by_test_id("merchant-id")) == merchant_id, "the list shows another merchant ID"
         expect(row).to_contain_text(key[-4:])
         assert key not in page.content(), "the sandbox page shows the key again"
         answer = sandbox_account(api, key)

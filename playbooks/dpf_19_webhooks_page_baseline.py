@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from fixtures.html_forms import hidden_fields
 from fixtures.portal import PortalAccount, PortalContractError
 from playbooks.harness.contract import contract
+from playbooks.harness.controls import shown_text
 from playbooks.harness.pages import WebhooksPage
 
 FLOW_ID = "DPF-19"
@@ -28,7 +29,7 @@ POLLS = 20
 DELIVERED = re.compile(r"delivered|succeeded|\b2\d\d\b", re.IGNORECASE)
 
 
-def toggle(portal: PortalAccount, webhook_id: int) -> None:
+def toggle(portal: PortalAccount, webhook_id: str) -> None:
     """Set-up: switch an endpoint active <-> inactive through the contract's form (POST /app/webhooks/<id>/toggle)."""
     action = f"/app/webhooks/{webhook_id}/toggle"
     fields = hidden_fields(portal.client.get("/app/webhooks").text, action)
@@ -64,7 +65,8 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
         for row in webhooks.rows.all():
             state = row.get_by_test_id("webhook-state").get_attribute("data-state")
             assert state in STATES, f"an endpoint has state {state!r}, not one of {STATES}"
-            expect(row.get_by_test_id("webhook-url")).to_have_text(row.get_attribute("data-webhook-url") or "")
+            listed = row.get_attribute("data-webhook-url")
+            assert shown_text(row.get_by_test_id("webhook-url")) == listed, f"the row of {listed} shows another URL"
             expect(row.get_by_test_id("last-delivery")).not_to_be_empty()
 
     with flow.expected_result("webhook inventory loads."):
@@ -72,9 +74,9 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
                                         (quiet, "inactive", {"credential.rotated"})):
             row = webhooks.row(endpoint.url)
             expect(row).to_have_count(1)
-            expect(row.get_by_test_id("webhook-url")).to_have_text(endpoint.url)
+            assert shown_text(row.get_by_test_id("webhook-url")) == endpoint.url, f"{endpoint.url} shows another URL"
             expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", state)
-            shown = events_named(row.get_by_test_id("webhook-events").inner_text())
+            shown = events_named(shown_text(row.get_by_test_id("webhook-events")))
             assert shown == events, f"{endpoint.url} shows events {sorted(shown)}; it was created with {sorted(events)}"
         delivered = webhooks.row(known.url).get_by_test_id("last-delivery")
         # The receiver saw the delivery arrive; the portal records it as it gets the answer: a bounded poll.
@@ -85,5 +87,5 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
             except AssertionError:
                 page.reload()
         expect(delivered, "the last delivery, which arrived, is not reported delivered").to_have_text(DELIVERED)
-        never = webhooks.row(quiet.url).get_by_test_id("last-delivery").inner_text().strip()
+        never = shown_text(webhooks.row(quiet.url).get_by_test_id("last-delivery"))
         expect(delivered).not_to_have_text(never)

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.contract import contract
+from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-20"
@@ -38,14 +39,14 @@ def test_create_webhook_endpoint(flow, open_page, developer, developer_portal, w
             webhooks.url.fill(webhook_inbox.url)
             for event_type in sorted(CHOSEN):
                 webhooks.event_type(event_type).check()
-            webhooks.add.click()
+            revealed(webhooks.add).click()
             expect(dialog.root).to_be_visible()
 
         with flow.step("Capture one-time signing secret dialog."):
             secret_name = f"webhook-{webhook_inbox.path.rsplit('/', 1)[-1]}.signing_secret"
             dialog.keep(vault, secret_name)
             flow.capture("Signing secret dialog (secret masked)")
-            dialog.done.click()
+            revealed(dialog.done).click()
 
     with flow.expected_result("endpoint created with secret material."):
         secret = vault.get(secret_name)
@@ -56,10 +57,11 @@ def test_create_webhook_endpoint(flow, open_page, developer, developer_portal, w
         row = webhooks.row(webhook_inbox.url)
         expect(row).to_have_count(1)
         expect(webhooks.state(webhook_inbox.url)).to_have_attribute("data-state", "active")
-        events = row.get_by_test_id("webhook-events").inner_text()
+        events = shown_text(row.get_by_test_id("webhook-events"))
         shown = {t for t in contract().webhooks["event_types"] if re.search(rf"(?<![\w.]){re.escape(t)}(?![\w.])", events)}
         assert shown == CHOSEN, f"the endpoint shows events {sorted(shown)}; the flow chose {sorted(CHOSEN)}"
-        webhook_id = int(row.get_attribute("data-webhook-id") or 0)
+        webhook_id = row.get_attribute("data-webhook-id") or ""
+        assert contract().is_id(webhook_id), f"the endpoint's row has data-webhook-id {webhook_id!r}"
         developer_portal.send_test_event(webhook_id)
         delivery = webhook_inbox.wait_for(lambda d: d.event.get("type") == "webhook.test")
         assert delivery.verify(secret)["type"] == "webhook.test", "the delivery does not verify with the secret shown"

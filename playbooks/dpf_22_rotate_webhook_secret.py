@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.contract import contract
+from playbooks.harness.controls import revealed
 from playbooks.harness.pages import SecretDialog, WebhooksPage
 
 FLOW_ID = "DPF-22"
@@ -37,13 +38,13 @@ def test_rotate_webhook_secret(flow, open_page, developer, developer_portal, web
 
     with secret_on_screen(page):
         with flow.step("Trigger secret rotation."):
-            webhooks.action(endpoint.url, "Rotate secret").click()
+            revealed(webhooks.action(endpoint.url, "Rotate secret")).click()
             expect(dialog.root).to_be_visible()
 
         with flow.step("Capture new secret value."):
             dialog.keep(vault, endpoint.secret_name)
             flow.capture("Rotated signing secret (masked)")
-            dialog.done.click()
+            revealed(dialog.done).click()
 
     with flow.expected_result("new signing secret issued."):
         new_secret = vault.get(endpoint.secret_name)

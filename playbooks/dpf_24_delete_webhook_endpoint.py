@@ -15,7 +15,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness.api_calls import about_payment, access_token, paid
+from playbooks.harness.api_calls import access_token, paid
+from playbooks.harness.events import about_payment, event_type
+from playbooks.harness.controls import revealed
 from playbooks.harness.pages import WebhooksPage
 
 FLOW_ID = "DPF-24"
@@ -26,14 +28,14 @@ def test_delete_webhook_endpoint(flow, open_page, developer, applications, webho
                                  second_webhook_inbox, vault, api):
     doomed = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded", "webhook.test"])
     witness = webhook_endpoints.create(second_webhook_inbox.url, ["payment.succeeded"])
-    app = applications.create()
+    app = applications.create(scopes=("payments",))
     token = access_token(api, app.client_id, vault.get(app.secret_name))
     page = open_page(developer)
     webhooks = WebhooksPage(page)
     page.goto("/app/webhooks")
 
     with flow.step("Delete endpoint."):
-        webhooks.action(doomed.url, "Delete").click()
+        revealed(webhooks.action(doomed.url, "Delete")).click()
         page.get_by_role("button", name="Delete permanently").click()
         expect(webhooks.heading).to_be_visible()
 
@@ -55,7 +57,7 @@ def test_delete_webhook_endpoint(flow, open_page, developer, applications, webho
         second_webhook_inbox.wait_for(about_payment(witnessed))
         # The witness event was raised after the forbidden one (and after the attempts to revive the endpoint) and
         # has arrived: the portal had time to send everything else, and the deleted endpoint must have got nothing.
-        sent = [(d.event.get("type"), d.event.get("data", {}).get("id")) for d in webhook_inbox.received()]
+        sent = [(event_type(d), d.webhook_id) for d in webhook_inbox.received()]
         assert not sent, f"a deleted endpoint still received deliveries: {sent}"
         page.reload()
         expect(webhooks.row(doomed.url)).to_have_count(0)

@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import request_token
+from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import KeysPage, SecretDialog, WebhooksPage
 from playbooks.harness.two_factor import (
     SECOND_FACTOR_PATH,
@@ -53,16 +54,16 @@ def test_security_hardening_chain(flow, open_page, developer_2fa, data_of, webho
         with secret_on_screen(page):
             with flow.step("Rotate API secret."):
                 page.goto("/app/keys")
-                keys.action(app.client_id, "Rotate secret").click()
+                revealed(keys.action(app.client_id, "Rotate secret")).click()
                 expect(dialog.root).to_be_visible()
-                expect(dialog.client_id).to_have_text(app.client_id)
+                assert shown_text(dialog.client_id) == app.client_id, "the secret dialog shows another client ID"
                 dialog.keep(vault, app.secret_name)
                 flow.capture("Rotated client secret (masked)")
                 dialog.done.click()
 
             with flow.step("Rotate webhook secret."):
                 page.goto("/app/webhooks")
-                webhooks.action(endpoint.url, "Rotate secret").click()
+                revealed(webhooks.action(endpoint.url, "Rotate secret")).click()
                 expect(dialog.root).to_be_visible()
                 dialog.keep(vault, endpoint.secret_name)
                 flow.capture("Rotated signing secret (masked)")

@@ -29,6 +29,7 @@ from .core.http import (
     json_response,
     redirect,
 )
+from .core.ids import PublicIds
 from .core.routing import Access, Router, Rule
 from .core.security import passwords, same
 from .core.sessions import SessionStore
@@ -88,13 +89,15 @@ class Portal:
         self.sessions = SessionStore(self.db, config, self.secret_key)
         self.throttle = LoginThrottle(self.db, config)
         self.passwords = passwords(config.password_hashing)
-        self.router = Router(routes if routes is not None else ROUTES)
+        self.ids = PublicIds(config.public_ids, self.secret_key)
+        self.router = Router(routes if routes is not None else ROUTES, self.ids)
         self.deliveries = DeliveryWorker(self.db, config, self.secret_key)
         self.templates = Environment(
             loader=PackageLoader("reference_portal.areas"), autoescape=True, undefined=StrictUndefined, auto_reload=False,
             bytecode_cache=COMPILED_TEMPLATES,
         )
         self.templates.filters["when"] = format_time
+        self.templates.filters["public_id"] = lambda number, kind: self.ids.encode(kind, number)
         self.templates.globals["main_navigation"] = MAIN_NAVIGATION
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -41,11 +41,6 @@ def paid(api: httpx.Client, token: str, amount: int) -> str:
     answer = create_payment(api, token, amount)
     assert answer.status_code == 201, f"a payment was refused: HTTP {answer.status_code}"
     return answer.json()["id"]
-
-
-def about_payment(payment_id: str) -> Callable[[Any], bool]:
-    """Matches a webhook delivery whose event is about this payment."""
-    return lambda delivery: delivery.event.get("data", {}).get("id") == payment_id
 
 
 def operations(openapi: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -24,13 +24,15 @@ SECTIONS: dict[str, type | dict[str, type]] = {
     "testids": str,
     "names": list,
     "secrets": str,
+    "ids": {"pattern": str},
     "api": {"error_body": list, "request_id_header": str, "token_errors": dict, "bearer_errors": dict,
             "token_lifetime_seconds": int, "scopes": list},
-    "webhooks": {"event_types": list, "headers": list, "signature_scheme": str, "event_body": list},
+    "webhooks": {"event_types": list, "headers": list, "signature_scheme": str, "event_body": list,
+                 "event_data": dict},
     "promises": {"rotation_grace_seconds": list, "revocation_is_final": bool, "webhook_signature_overlap_seconds": int,
                  "webhook_retry_schedule_seconds": list, "webhook_disabled_after_seconds": int,
                  "inactive_endpoint_gets_nothing": bool, "deleted_endpoint_gets_nothing": bool,
-                 "recent_sign_in_seconds": int},
+                 "recent_sign_in_seconds": int, "session_bound_to": list},
 }
 NAME_KINDS = ("headings", "buttons", "links", "labels")
 
@@ -63,6 +65,7 @@ class Contract:
     testids: dict[str, str]
     names: dict[str, list[str]]
     secrets: dict[str, re.Pattern[str]]
+    id_pattern: re.Pattern[str]  # what every ID looks like: opaque, compared only for equality
     api: dict[str, Any]
     webhooks: dict[str, Any]
     promises: dict[str, Any]
@@ -78,6 +81,10 @@ class Contract:
         if family not in self.testids and name not in self.testids:
             raise ContractError(f"the contract names no data-testid {name!r}")
         return name
+
+    def is_id(self, value: object) -> bool:
+        """Whether a value read from the portal (a data-*-id attribute, a JSON field) is an ID the contract allows."""
+        return isinstance(value, str) and self.id_pattern.fullmatch(value) is not None
 
     def has_path(self, method: str, path: str) -> bool:
         """Whether a concrete request (GET /app/apps/7) is one the contract names."""
@@ -147,13 +154,22 @@ def parse(text: str, *, source: str = CONTRACT_FILE) -> Contract:
     for form in data["fields"]:
         if form not in routes or routes[form].method != "POST":
             raise fail(f"fields.{form}", "a form is named after the POST route that receives it")
+    for event_type, fields in data["webhooks"]["event_data"].items():
+        if event_type not in data["webhooks"]["event_types"]:
+            raise fail(f"webhooks.event_data.{event_type}", "not one of webhooks.event_types")
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            raise fail(f"webhooks.event_data.{event_type}", "must be a list of field names")
     secrets = {}
     for kind, pattern in data["secrets"].items():
         try:
             secrets[kind] = re.compile(pattern)
         except re.error as error:
             raise fail(f"secrets.{kind}", f"not a regular expression: {error}") from None
-    return Contract(data["version"], routes, data["fields"], data["testids"], data["names"], secrets,
+    try:
+        id_pattern = re.compile(data["ids"]["pattern"])
+    except re.error as error:
+        raise fail("ids.pattern", f"not a regular expression: {error}") from None
+    return Contract(data["version"], routes, data["fields"], data["testids"], data["names"], secrets, id_pattern,
                     data["api"], data["webhooks"], data["promises"])
 
 

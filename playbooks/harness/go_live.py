@@ -2,11 +2,12 @@
 makes (the page reader is go_live_page.py).
 
 A partner names its production application by client ID and its webhook endpoint by ID or URL, in the target file's
-`[go_live]` table or, for a `--base-url` run, in the environment:
+`[go_live]` table or, for a `--base-url` run, in the environment. The endpoint's ID is the contract's opaque ID
+(its `data-webhook-id`, a string; a TOML integer is taken as its digits), compared only for equality:
 
     [go_live]                              DPF_GO_LIVE_CLIENT_ID
     client_id = "ci_..."                   DPF_GO_LIVE_WEBHOOK_ENDPOINT_ID
-    webhook_endpoint_id = 12               DPF_GO_LIVE_WEBHOOK_URL
+    webhook_endpoint_id = "wh_3f9a0c17"    DPF_GO_LIVE_WEBHOOK_URL
     # or webhook_url = "https://hooks.partner.example/portal"
 
 The application's current secret is read from the partner's vault under `<client id>.client_secret` (with HashiCorp
@@ -19,6 +20,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from .contract import contract
 
 ENVIRONMENT = {
     "client_id": "DPF_GO_LIVE_CLIENT_ID",
@@ -38,7 +41,7 @@ class PartnerIntegrationError(ValueError):
 @dataclass(frozen=True)
 class PartnerIntegration:
     client_id: str
-    webhook_endpoint_id: int | None = None
+    webhook_endpoint_id: str | None = None
     webhook_url: str | None = None
 
     @property
@@ -64,10 +67,13 @@ def integration_from(values: Mapping[str, Any]) -> PartnerIntegration:
         raise PartnerIntegrationError("webhook_endpoint_id", "missing, or webhook_url: one names the partner's "
                                                              "webhook endpoint")
     if endpoint_id is not None:
-        if isinstance(endpoint_id, str) and endpoint_id.strip().isdigit():
-            endpoint_id = int(endpoint_id)
-        if isinstance(endpoint_id, bool) or not isinstance(endpoint_id, int) or endpoint_id <= 0:
-            raise PartnerIntegrationError("webhook_endpoint_id", f"{endpoint_id!r} is not an endpoint's number")
+        if isinstance(endpoint_id, int) and not isinstance(endpoint_id, bool):
+            endpoint_id = str(endpoint_id)  # a TOML integer: the ID is its digits, as the portal writes them
+        if isinstance(endpoint_id, str):
+            endpoint_id = endpoint_id.strip()
+        if not contract().is_id(endpoint_id):
+            raise PartnerIntegrationError("webhook_endpoint_id", f"{endpoint_id!r} is not an endpoint's ID (its "
+                                                                 "data-webhook-id on /app/webhooks)")
     if url is not None and (not isinstance(url, str) or not url.startswith(("https://", "http://"))):
         raise PartnerIntegrationError("webhook_url", f"{url!r} is not an http(s) address")
     return PartnerIntegration(client_id.strip(), endpoint_id, url)

@@ -9,6 +9,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from fixtures.vault import SecretVault
+from playbooks.harness.controls import button, button_or_link, heading, label, link, named, revealed, shown_text
 
 
 def at_path(path: str) -> re.Pattern[str]:
@@ -32,44 +33,48 @@ def settled_html(page: Page, within_seconds: float = 10) -> str:
 class LoginPage:
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", name="Sign in", exact=True)
-        self.email = page.get_by_label("Email", exact=True)
-        self.password = page.get_by_label("Password", exact=True)
-        self.submit = page.get_by_role("button", name="Sign in", exact=True)
+        self.heading = heading(page, "Sign in", level=None)
+        self.email = label(page, "Email")
+        self.password = label(page, "Password")
+        self.submit = button(page, "Sign in")
 
     def sign_in(self, email: str, password: str) -> None:
         self.email.fill(email)
         self.password.fill(password)
-        self.submit.click()
+        revealed(self.submit).click()
 
 
 class AccessDeniedPage:
     def __init__(self, page: Page):
         self.page = page
-        self.heading: Locator = page.get_by_role("heading", level=1, name="Access denied", exact=True)
-        self.sign_out = page.get_by_role("button", name="Sign out", exact=True)
+        self.heading: Locator = heading(page, "Access denied")
+        self.sign_out = button(page, "Sign out")
 
 
 class Dashboard:
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", level=1, name="Dashboard", exact=True)
+        self.heading = heading(page, "Dashboard")
         self.quick_links = page.get_by_test_id("quick-links")
         self.checklist_items = page.get_by_test_id("onboarding-checklist").get_by_test_id("checklist-item")
 
     def quick_link(self, name: str) -> Locator:
-        return self.quick_links.get_by_role("link", name=name, exact=True)
+        return link(self.quick_links, name)
 
 
 class ApplicationsPage:
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", level=1, name="Applications", exact=True)
-        self.create = page.get_by_role("link", name="Create application", exact=True)
+        self.heading = heading(page, "Applications")
+        self.create = link(page, "Create application")
         self.rows = page.get_by_test_id("application-row")
 
     def row(self, name: str) -> Locator:
-        return self.rows.filter(has=self.page.get_by_role("link", name=name, exact=True))
+        return self.page.locator(f'[data-testid="application-row"][data-application-name="{name}"]')
+
+    def link(self, name: str) -> Locator:
+        """The row's link named after the application, to its page (reach it with revealed())."""
+        return self.row(name).get_by_role("link", name=name, exact=True, include_hidden=True)
 
 
 class ApplicationForm:
@@ -77,15 +82,15 @@ class ApplicationForm:
 
     def __init__(self, page: Page):
         self.page = page
-        self.name = page.get_by_label("Application name")
-        self.callback_urls = page.get_by_label("Callback URLs")
-        self.description = page.get_by_label("Description")
-        self.create = page.get_by_role("button", name="Create", exact=True)
-        self.save = page.get_by_role("button", name="Save changes", exact=True)
+        self.name = label(page, "Application name")
+        self.callback_urls = label(page, "Callback URLs")
+        self.description = label(page, "Description")
+        self.create = button(page, "Create")
+        self.save = button(page, "Save changes")
         self.saved = page.get_by_test_id("saved")
 
     def environment(self, name: str) -> Locator:
-        return self.page.get_by_role("radio", name=name, exact=True)
+        return self.page.get_by_role("radio", name=named(name, kinds=("labels",)))
 
     def error_for(self, field: str) -> Locator:
         return self.page.get_by_test_id(f"field-error-{field}")
@@ -96,15 +101,15 @@ class ApplicationForm:
         secret_on_screen(page)."""
         dialog = SecretDialog(self.page)
         self.page.goto("/app/apps")
-        ApplicationsPage(self.page).create.click()
+        revealed(ApplicationsPage(self.page).create).click()
         self.name.fill(name)
         self.callback_urls.fill("\n".join(callback_urls))
         self.environment(environment).check()
-        self.create.click()
+        revealed(self.create).click()
         expect(dialog.root).to_be_visible()
-        client_id = dialog.client_id.inner_text().strip()
+        client_id = shown_text(dialog.client_id)
         dialog.keep(vault, f"{client_id}.first_client_secret")
-        dialog.done.click()
+        revealed(dialog.done).click()
         return client_id
 
 
@@ -113,22 +118,22 @@ class SecretDialog:
 
     def __init__(self, page: Page):
         self.page = page
-        self.root = page.get_by_role("dialog")
+        self.root = page.get_by_role("dialog").filter(has=page.get_by_test_id("one-time-secret"))
         self.client_id = self.root.get_by_test_id("client-id")
         self.secret = self.root.get_by_test_id("one-time-secret")
-        self.copy_client_id = self.root.get_by_role("button", name="Copy client ID")
-        self.copy_secret = self.root.get_by_role("button", name="Copy client secret")
-        self.done = self.root.get_by_role("link", name="Done")
+        self.copy_client_id = button(self.root, "Copy client ID")
+        self.copy_secret = button(self.root, "Copy client secret")
+        self.done = link(self.root, "Done")
 
     def keep(self, vault: SecretVault, name: str) -> None:
         """Put the secret shown once into the vault under `name`: the only place a flow reads it back from."""
-        vault.put(name, self.secret.inner_text().strip())
+        vault.put(name, shown_text(self.secret))
 
 
 class KeysPage:
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", level=1, name="API keys", exact=True)
+        self.heading = heading(page, "API keys")
         self.rows = page.get_by_test_id("key-row")
         self.policy = page.get_by_test_id("rotation-policy")
 
@@ -139,31 +144,33 @@ class KeysPage:
         return self.row(client_id).get_by_test_id("key-state")
 
     def action(self, client_id: str, name: str) -> Locator:
-        """A row's action: Rotate secret, Deactivate, Reactivate or Revoke."""
-        row = self.row(client_id)
-        return row.get_by_role("button", name=name).or_(row.get_by_role("link", name=name))
+        """A row's action: Rotate secret, Deactivate, Reactivate or Revoke (reach it with revealed())."""
+        return button_or_link(self.row(client_id), name)
 
 
 class SandboxPage:
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", level=1, name="Sandbox", exact=True)
+        self.heading = heading(page, "Sandbox")
         self.rows = page.get_by_test_id("sandbox-row")
-        self.name = page.get_by_label("Name", exact=True)
-        self.create = page.get_by_role("button", name="Create sandbox credential")
+        self.name = label(page, "Name")
+        self.create = button(page, "Create sandbox credential")
 
     def row(self, name: str) -> Locator:
         return self.page.locator(f'[data-testid="sandbox-row"][data-sandbox-name="{name}"]')
 
+    def delete(self, name: str) -> Locator:
+        """A row's Delete (reach it with revealed())."""
+        return button_or_link(self.row(name), "Delete")
 
 
 class WebhooksPage:
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", level=1, name="Webhooks", exact=True)
+        self.heading = heading(page, "Webhooks")
         self.rows = page.get_by_test_id("webhook-row")
-        self.url = page.get_by_label("Endpoint URL")
-        self.add = page.get_by_role("button", name="Add endpoint")
+        self.url = label(page, "Endpoint URL")
+        self.add = button(page, "Add endpoint")
 
     def event_type(self, name: str) -> Locator:
         return self.page.get_by_role("checkbox", name=name, exact=True)
@@ -175,9 +182,9 @@ class WebhooksPage:
         return self.row(url).get_by_test_id("webhook-state")
 
     def action(self, url: str, name: str) -> Locator:
-        """A row's action: Deactivate, Activate, Rotate secret, Send test event, Delivery logs or Delete."""
-        row = self.row(url)
-        return row.get_by_role("button", name=name).or_(row.get_by_role("link", name=name))
+        """A row's action: Deactivate, Activate, Rotate secret, Send test event, Delivery logs or Delete (reach it
+        with revealed())."""
+        return button_or_link(self.row(url), name)
 
 
 class SessionsSection:
@@ -186,11 +193,14 @@ class SessionsSection:
     def __init__(self, page: Page):
         self.page = page
         self.root = page.get_by_test_id("sessions")
-        self.current_rows = self.root.locator('[data-testid="session-row"][data-current="true"]')
+        # data-current is true (in any letter case) on the viewing session's row only; other rows may say
+        # anything else, or leave the attribute out
+        self.current_rows = self.root.locator('[data-testid="session-row"][data-current="true" i]')
 
     def row(self, session_id: str) -> Locator:
         return self.root.locator(f'[data-testid="session-row"][data-session-id="{session_id}"]')
 
     def remove(self, session_id: str) -> Locator:
-        return self.row(session_id).get_by_role("button", name="Remove")
+        """The row's Remove button (reach it with revealed())."""
+        return button(self.row(session_id), "Remove")
 

@@ -19,6 +19,7 @@ from fixtures.html_forms import hidden_fields
 from fixtures.personas import Persona
 
 from .contract import contract
+from .controls import button, heading, label, link, revealed
 
 STEP_SECONDS = 30  # RFC 6238's time step, which the contract's second factor uses
 CLOCK_SKEW_SECONDS = 2  # how far behind the harness's clock a portal's may be
@@ -31,14 +32,14 @@ class TwoFactorPage:
 
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", level=1, name="Two-factor authentication", exact=True)
+        self.heading = heading(page, "Two-factor authentication")
         self.state = page.get_by_test_id("two-factor-state")
         self.since = page.get_by_test_id("two-factor-since")
         self.codes_left = page.get_by_test_id("recovery-codes-left")
         self.guidance = page.get_by_test_id("two-factor-guidance")
         self.apps = page.get_by_test_id("authenticator-apps")
         self.lost_phone = page.get_by_test_id("lost-phone")
-        self.account_settings = page.get_by_role("link", name="Account settings", exact=True).first
+        self.account_settings = link(page, "Account settings")  # reach it with revealed()
 
 
 class AccountSecurityPage:
@@ -46,12 +47,14 @@ class AccountSecurityPage:
 
     def __init__(self, page: Page):
         self.page = page
-        self.heading = page.get_by_role("heading", level=1, name="Account security", exact=True)
+        self.heading = heading(page, "Account security")
         self.qr_code = page.get_by_test_id("totp-qr")
+        # the QR code as SVG: totp-qr on the <svg> itself, or on an element holding it
+        self.qr_svg = page.locator('svg[data-testid="totp-qr"], [data-testid="totp-qr"] svg').first
         self.secret = page.get_by_test_id("totp-secret")
-        self.password = page.get_by_label("Password", exact=True)  # asked when the sign-in is not recent
-        self.code = page.get_by_label("Authentication code", exact=True)
-        self.turn_on = page.get_by_role("button", name="Turn on two-factor authentication", exact=True)
+        self.password = label(page, "Password")  # asked when the sign-in is not recent
+        self.code = label(page, "Authentication code")
+        self.turn_on = button(page, "Turn on two-factor authentication")
         self.code_error = page.get_by_test_id("field-error-code")
 
     def secret_text(self) -> str:
@@ -62,7 +65,7 @@ class AccountSecurityPage:
         if self.password.count():
             self.password.fill(password)
         self.code.fill(code)
-        self.turn_on.click()
+        revealed(self.turn_on).click()
 
 
 class RecoveryCodesPage:
@@ -71,9 +74,9 @@ class RecoveryCodesPage:
     def __init__(self, page: Page):
         self.page = page
         self.codes: Locator = page.get_by_test_id("recovery-code")
-        self.download = page.get_by_role("link", name="Download recovery codes", exact=True)
-        self.copy = page.get_by_role("button", name="Copy recovery codes", exact=True)
-        self.back = page.get_by_role("link", name="Back to two-factor authentication", exact=True)
+        self.download = link(page, "Download recovery codes")  # reach these three with revealed()
+        self.copy = button(page, "Copy recovery codes")
+        self.back = link(page, "Back to two-factor authentication")
 
     def texts(self) -> list[str]:
         return [code.strip() for code in self.codes.all_inner_texts()]

@@ -20,8 +20,8 @@ def sessions_context(request: Request) -> dict[str, object]:
     notice = None
     if request.arg("session_removed") == "1":
         notice = "The session was removed. That browser is signed out at its next request."
-    elif request.arg("others_removed").isdigit():
-        count = int(request.arg("others_removed"))
+    elif (removed := request.arg("others_removed")).isascii() and removed.isdigit() and len(removed) <= 6:
+        count = int(removed)
         notice = f"Signed out {count} other session{'' if count == 1 else 's'}."
     return {
         "account_sessions": active_sessions(request.app.db, request.app.config, user.id, session.id_hash),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.db import Database
+from ..core.ids import PublicIds
 from .usage_stats import Scope, counts
 from .webhooks import publish
 
@@ -115,13 +116,16 @@ def measure(conn: sqlite3.Connection, rule: AlertRule, now: float) -> Measure:
     return Measure(float(found.server_errors), found.calls)
 
 
-def event_data(rule: AlertRule, measured: Measure, fired_at: float) -> dict[str, Any]:
-    return {"rule_id": rule.id, "name": rule.name, "kind": rule.kind, "threshold": rule.threshold,
-            "window_minutes": rule.window_minutes, "application_id": rule.application_id, "value": measured.value,
+def event_data(rule: AlertRule, measured: Measure, fired_at: float, ids: PublicIds | None = None) -> dict[str, Any]:
+    """The usage.alert event's data; IDs in their public form, as the pages show them."""
+    ids = ids or PublicIds()
+    application_id = ids.encode("app", rule.application_id) if rule.application_id is not None else None
+    return {"rule_id": ids.encode("rule", rule.id), "name": rule.name, "kind": rule.kind, "threshold": rule.threshold,
+            "window_minutes": rule.window_minutes, "application_id": application_id, "value": measured.value,
             "calls": measured.calls, "state": "firing", "condition": rule.condition(), "fired_at": fired_at}
 
 
-def evaluate(db: Database, organisation_id: int, now: float) -> list[Firing]:
+def evaluate(db: Database, organisation_id: int, now: float, ids: PublicIds | None = None) -> list[Firing]:
     """Evaluate the organisation's rules at `now`: fire those newly breached (queueing a usage.alert event each)
     and clear those no longer breached. Returns the rules that fired now."""
     fired: list[Firing] = []
@@ -134,7 +138,7 @@ def evaluate(db: Database, organisation_id: int, now: float) -> list[Firing]:
                     "UPDATE usage_alert_rules SET firing_since = ?, last_value = ?, evaluated_at = ?"
                     " WHERE id = ? AND firing_since IS NULL", (now, measured.value, now, rule.id)).rowcount
                 if changed:
-                    event_id = publish(conn, organisation_id, EVENT_TYPE, event_data(rule, measured, now), now)
+                    event_id = publish(conn, organisation_id, EVENT_TYPE, event_data(rule, measured, now, ids), now)
                     conn.execute("INSERT INTO usage_alert_firings (rule_id, fired_at, value, calls, event_id)"
                                  " VALUES (?, ?, ?, ?, ?)", (rule.id, now, measured.value, measured.calls, event_id))
                     fired.append(Firing(rule, now, measured.value, measured.calls, event_id))
@@ -171,21 +175,21 @@ class Throttle:
 _throttle = Throttle()
 
 
-def after_call(db: Database, application_id: int | None, now: float) -> list[Firing]:
+def after_call(db: Database, application_id: int | None, now: float, ids: PublicIds | None = None) -> list[Firing]:
     """Called once an API call is logged: evaluate its organisation's rules, if it has any and is due."""
     if application_id is None:
         return []
     try:
-        return _after_call(db, application_id, now)
+        return _after_call(db, application_id, now, ids)
     except Exception:  # the call itself succeeded and is logged: an evaluation that fails must not change its answer
         log.exception("usage alert evaluation failed after a call of application %s", application_id)
         return []
 
 
-def _after_call(db: Database, application_id: int, now: float) -> list[Firing]:
+def _after_call(db: Database, application_id: int, now: float, ids: PublicIds | None) -> list[Firing]:
     row = db.one("SELECT a.organisation_id FROM applications a WHERE a.id = ?"
                  " AND EXISTS (SELECT 1 FROM usage_alert_rules r WHERE r.organisation_id = a.organisation_id)",
                  (application_id,))
     if row is None or not _throttle.due(db, row[0], now):
         return []
-    return evaluate(db, row[0], now)
+    return evaluate(db, row[0], now, ids)

@@ -13,7 +13,7 @@ def _page(request: Request, *, form: dict[str, str] | None = None, errors: dict[
           status: int = 200) -> Response:
     organisation_id = organisation_of(request)
     now = request.app.config.clock()
-    alerts.evaluate(request.app.db, organisation_id, now)
+    alerts.evaluate(request.app.db, organisation_id, now, request.app.ids)
     conn = request.app.db.connection()
     applications = request.app.db.query(
         "SELECT id, name FROM applications WHERE organisation_id = ? ORDER BY name", (organisation_id,))
@@ -60,15 +60,14 @@ def create(request: Request) -> Response:
         errors["window_minutes"] = f"The window is a whole number of minutes from 1 to {alerts.MAX_WINDOW_MINUTES}."
     application_id = None
     if form["application"]:
-        raw = form["application"]
+        application_id = request.app.ids.decode("app", form["application"])
         row = None
-        if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        if application_id is not None:
             row = request.app.db.one("SELECT id FROM applications WHERE id = ? AND organisation_id = ?",
-                                     (int(raw), organisation_id))
+                                     (application_id, organisation_id))
         if row is None:
             errors["application"] = "Choose one of your applications, or all of them."
-        else:
-            application_id = int(raw)
+            application_id = None
     if errors:
         return _page(request, form=form, errors=errors, status=422)
     now = request.app.config.clock()

@@ -93,7 +93,7 @@ def run_call(request: Request, work: Work, *, scope: str | None = None) -> Respo
         )
         if record.application_id is not None and response.status < 400:
             conn.execute("UPDATE applications SET last_used_at = ? WHERE id = ?", (now, record.application_id))
-    if alerts.after_call(app.db, record.application_id, now):
+    if alerts.after_call(app.db, record.application_id, now, app.ids):
         app.deliveries.notify()
     response.set_header("X-Request-Id", request_id)
     response.set_header("Cache-Control", "no-store")

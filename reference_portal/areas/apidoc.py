@@ -30,7 +30,7 @@ ERROR_HEADERS = {
 REQUEST_ID_HEADER = {
     "X-Request-Id": ("Quote it when asking for support.", {"type": "string", "pattern": "^req_[0-9a-f]{24}$"})
 }
-_PATH_PARAM = re.compile(r"<(?:int:)?([a-z_]+)>")
+_PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 STRING: dict[str, Any] = {"type": "string"}
 

@@ -6,7 +6,7 @@ import sqlite3
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..core.handlers import organisation_of, owned_row, secret_page
+from ..core.handlers import organisation_of, owned_row, public_id, secret_page
 from ..core.http import Request, Response, redirect
 from . import credentials
 
@@ -170,7 +170,7 @@ def update(request: Request, application_id: int) -> Response:
             )
     if errors:
         return app.render(request, "apps/detail.html", status=422, application=row, form=form, errors=errors, saved=False)
-    return redirect(f"/app/apps/{application_id}?saved=1")
+    return redirect(f"/app/apps/{public_id(request, 'app', application_id)}?saved=1")
 
 
 def confirm_delete(request: Request, application_id: int) -> Response:

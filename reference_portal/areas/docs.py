@@ -94,7 +94,8 @@ def how_to_test(request: Request) -> Response:
     chosen = applications[0] if applications else None
     wanted = request.arg("application")
     if wanted:
-        chosen = next((a for a in applications if str(a["id"]) == wanted), chosen)
+        number = request.app.ids.decode("app", wanted)
+        chosen = next((a for a in applications if a["id"] == number), chosen)
     base = request.base_url
     commands = []
     if chosen is not None:

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..core.handlers import organisation_of, owned_row, signed_in_user
+from ..core.handlers import id_from, organisation_of, owned_row, signed_in_user
 from ..core.http import BadRequest, NotFound, Request, Response, iso_time, json_response, redirect
+from ..core.ids import PublicIds
 from ..core.security import decrypt
 from . import webhook_urls, webhooks
 from .alerts import rules_for
@@ -69,10 +70,11 @@ class SignatureCheck:
 
 @dataclass(frozen=True)
 class Readiness:
-    application: dict[str, object] | None  # the production application the checks are about: id, name
+    application: dict[str, object] | None  # the production application the checks are about: public id, name
     candidates: list[dict[str, object]]  # every production application of the organisation
     checks: list[Check]
     signature_checks: list[SignatureCheck] = field(default_factory=list)
+    ids: PublicIds = field(default_factory=PublicIds)  # how its endpoints are named in the JSON
 
     @property
     def passing(self) -> int:
@@ -91,7 +93,7 @@ class Readiness:
             "application": self.application,
             "checks": [asdict(check) for check in self.checks],
             "signature_checks": [
-                {"endpoint_id": c.endpoint_id, "url": c.url, "passed": c.passed,
+                {"endpoint_id": self.ids.encode("wh", c.endpoint_id), "url": c.url, "passed": c.passed,
                  "correctly_signed": c.correctly_signed.as_data(), "wrongly_signed": c.wrongly_signed.as_data()}
                 for c in self.signature_checks
             ],
@@ -149,7 +151,7 @@ def _subscriptions(conn: sqlite3.Connection, application_id: int) -> list[sqlite
     ).fetchall()
 
 
-def _check_callbacks(app: sqlite3.Row | None) -> Check:
+def _check_callbacks(app: sqlite3.Row | None, ids: PublicIds) -> Check:
     title, todo = "Production application with final callback URLs", "Register a production application"
     if app is None:
         return Check("production_app", title, False,
@@ -161,10 +163,10 @@ def _check_callbacks(app: sqlite3.Row | None) -> Check:
         why = "; ".join(problems) if problems else "it has no callback URL"
         return Check("production_app", title, False,
                      f"“{app['name']}” is not final: {why}. Change them to the https addresses you will use.",
-                     f"/app/apps/{app['id']}", "Edit the callback URLs")
+                     f"/app/apps/{ids.encode('app', app['id'])}", "Edit the callback URLs")
     return Check("production_app", title, True,
                  f"“{app['name']}” calls back to {', '.join(urls)}: https, none of them local.",
-                 f"/app/apps/{app['id']}", "See the application")
+                 f"/app/apps/{ids.encode('app', app['id'])}", "See the application")
 
 
 def _check_rotation(app: sqlite3.Row | None, now: float) -> Check:
@@ -322,9 +324,10 @@ def _check_admins_2fa(conn: sqlite3.Connection, organisation_id: int) -> Check:
 
 
 def assess(conn: sqlite3.Connection, organisation_id: int, now: float, scopes: Mapping[str, str], *,
-           application_id: int | None = None) -> Readiness:
+           application_id: int | None = None, ids: PublicIds | None = None) -> Readiness:
     """The seven checks for one production application of the organisation: the one asked for, else the one that
     passes most of the application checks (the newest among equals)."""
+    ids = ids or PublicIds()
     candidates = _production_applications(conn, organisation_id)
     if application_id is not None:
         chosen = next((a for a in candidates if a["id"] == application_id), None)
@@ -333,7 +336,7 @@ def assess(conn: sqlite3.Connection, organisation_id: int, now: float, scopes: M
     else:
         def application_checks(app: sqlite3.Row) -> list[Check]:
             subscriptions = _subscriptions(conn, app["id"])
-            return [_check_callbacks(app), _check_rotation(app, now), _check_products(subscriptions, app),
+            return [_check_callbacks(app, ids), _check_rotation(app, now), _check_products(subscriptions, app),
                     _check_sandbox_calls(conn, organisation_id, subscriptions, scopes, now)]
 
         ranked = sorted(candidates, key=lambda app: -sum(c.passed for c in application_checks(app)))
@@ -341,7 +344,7 @@ def assess(conn: sqlite3.Connection, organisation_id: int, now: float, scopes: M
     subscriptions = _subscriptions(conn, chosen["id"]) if chosen is not None else []
     endpoint_checks = signature_checks(conn, organisation_id)
     checks = [
-        _check_callbacks(chosen),
+        _check_callbacks(chosen, ids),
         _check_rotation(chosen, now),
         _check_products(subscriptions, chosen),
         _check_sandbox_calls(conn, organisation_id, subscriptions, scopes, now),
@@ -350,21 +353,22 @@ def assess(conn: sqlite3.Connection, organisation_id: int, now: float, scopes: M
         _check_admins_2fa(conn, organisation_id),
     ]
     return Readiness(
-        {"id": chosen["id"], "name": chosen["name"]} if chosen is not None else None,
-        [{"id": a["id"], "name": a["name"]} for a in candidates],
+        {"id": ids.encode("app", chosen["id"]), "name": chosen["name"]} if chosen is not None else None,
+        [{"id": ids.encode("app", a["id"]), "name": a["name"]} for a in candidates],
         checks,
         endpoint_checks,
+        ids,
     )
 
 
 def readiness_of(request: Request) -> Readiness:
     """The checks for the signed-in organisation (the application in `?application=`, if given)."""
-    wanted = request.arg("application")
-    if wanted and not wanted.isdigit():
-        raise BadRequest("application must be the number of one of your production applications.")
+    wanted = request.arg("application").strip()
+    refused = "application must name one of your production applications."
+    application_id = id_from(request, "app", wanted, refused=refused) if wanted else None
     conn = request.app.db.connection()
     return assess(conn, organisation_of(request), request.app.config.clock(), route_scopes(request),
-                  application_id=int(wanted) if wanted else None)
+                  application_id=application_id, ids=request.app.ids)
 
 
 # -- the signature check --------------------------------------------------------------------------------------------
@@ -419,10 +423,9 @@ def as_json(request: Request) -> Response:
 
 
 def run_signature_check(request: Request) -> Response:
-    raw = request.field("endpoint_id").strip()
-    if not raw.isdigit():
-        raise BadRequest("endpoint_id must be the number of one of your webhook endpoints.")
-    endpoint = owned_row(request, "SELECT * FROM webhook_endpoints WHERE id = ? AND organisation_id = ?", int(raw),
+    endpoint_id = id_from(request, "wh", request.field("endpoint_id"),
+                          refused="endpoint_id must name one of your webhook endpoints.")
+    endpoint = owned_row(request, "SELECT * FROM webhook_endpoints WHERE id = ? AND organisation_id = ?", endpoint_id,
                          missing="There is no such webhook endpoint in your organisation.")
     if endpoint["state"] != "active":
         raise BadRequest("Activate the endpoint first: the portal sends nothing to an inactive endpoint.")

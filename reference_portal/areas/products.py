@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
-from ..core.handlers import signed_in_user
+from ..core.handlers import id_from, signed_in_user
 from ..core.http import BadRequest, HTTPError, NotFound, Request, Response, redirect
 from .apidoc import doc_of
 
@@ -56,10 +56,7 @@ def subscribe(request: Request, slug: str) -> Response:
     product = request.app.db.one("SELECT * FROM products WHERE slug = ?", (slug,))
     if product is None:
         raise NotFound("There is no such API product.")
-    try:
-        application_id = int(request.field("application_id"))
-    except ValueError:
-        raise BadRequest("Choose one of your applications.") from None
+    application_id = id_from(request, "app", request.field("application_id"), refused="Choose one of your applications.")
     application = request.app.db.one(
         "SELECT * FROM applications WHERE id = ? AND organisation_id = ?", (application_id, user.organisation_id)
     )
@@ -83,10 +80,10 @@ def subscribe(request: Request, slug: str) -> Response:
 
 def pending(request: Request) -> Response:
     rows = request.app.db.query(
-        "SELECT s.id, s.state, s.created_at, a.name AS application_name, a.environment, o.name AS organisation_name,"
-        " p.name AS product_name FROM subscriptions s JOIN applications a ON a.id = s.application_id"
-        " JOIN organisations o ON o.id = a.organisation_id JOIN products p ON p.id = s.product_id"
-        " WHERE s.state = 'pending' ORDER BY s.created_at, s.id"
+        "SELECT s.id, s.state, s.created_at, s.application_id, a.name AS application_name, a.environment,"
+        " o.name AS organisation_name, p.name AS product_name, p.slug AS product_slug FROM subscriptions s"
+        " JOIN applications a ON a.id = s.application_id JOIN organisations o ON o.id = a.organisation_id"
+        " JOIN products p ON p.id = s.product_id WHERE s.state = 'pending' ORDER BY s.created_at, s.id"
     )
     return request.app.render(request, "products/approvals.html", subscriptions=rows)
 

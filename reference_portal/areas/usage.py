@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..core.errors import BadRequest
-from ..core.handlers import organisation_of
+from ..core.handlers import id_from, organisation_of
 from ..core.http import Request, Response, iso_time
 from . import alerts, usage_stats
 from .usage_stats import STATUS_CLASSES, Counts, Scope, counts, recent_calls
@@ -54,6 +54,7 @@ class Filters:
     origin: int  # where the chart's periods start: a multiple of bucket_size, at or before start
     range_from: str = ""  # the custom range as the URL gave it
     range_to: str = ""
+    application: str = ""  # the application's public ID, as the URL gave it
 
     @property
     def span(self) -> float:
@@ -89,7 +90,7 @@ class Filters:
         return Scope(organisation_id, self.application_id, self.status_class)
 
     def query(self, **changes: Any) -> str:
-        values = {"application": self.application_id or "", "window": self.window if self.window in WINDOWS else "",
+        values = {"application": self.application, "window": self.window if self.window in WINDOWS else "",
                   "from": self.range_from, "to": self.range_to, "status": self.status_class,
                   "bucket": self.bucket if self.bucket is not None else ""}
         values.update(changes)
@@ -151,15 +152,14 @@ def read_filters(request: Request, organisation_id: int) -> Filters:
     if status_class and status_class not in STATUS_CLASSES:
         raise BadRequest(f"Unknown status class: choose one of {', '.join(STATUS_CLASSES)}.")
     application_id = None
-    raw = request.arg("application")
-    if raw:
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-            raise BadRequest("The application filter must be one of your applications.")
+    application = request.arg("application").strip()
+    if application:
+        refused = "The application filter must be one of your applications."
+        application_id = id_from(request, "app", application, refused=refused)
         row = request.app.db.one("SELECT id FROM applications WHERE id = ? AND organisation_id = ?",
-                                 (int(raw), organisation_id))
+                                 (application_id, organisation_id))
         if row is None:
-            raise BadRequest("The application filter must be one of your applications.")
-        application_id = int(raw)
+            raise BadRequest(refused)
     bucket = None
     raw = request.arg("bucket")
     if raw:
@@ -169,7 +169,8 @@ def read_filters(request: Request, organisation_id: int) -> Filters:
         if bucket % bucket_size or not origin <= bucket < end:
             raise BadRequest("That period is not in the chosen time window.")
     return Filters(application_id, window, status_class, bucket, now, start, end, bucket_size, origin,
-                   raw_from if window == "custom" else "", raw_to if window == "custom" else "")
+                   raw_from if window == "custom" else "", raw_to if window == "custom" else "",
+                   application)
 
 
 def trend(current: float | None, previous: float | None) -> dict[str, Any]:
@@ -254,7 +255,7 @@ def index(request: Request) -> Response:
     applications = request.app.db.query(
         "SELECT id, name FROM applications WHERE organisation_id = ? ORDER BY name", (organisation_id,)
     )
-    alerts.evaluate(request.app.db, organisation_id, filters.now)
+    alerts.evaluate(request.app.db, organisation_id, filters.now, request.app.ids)
     return request.app.render(
         request, "usage/index.html", filters=filters, summary=summary(current, previous),
         points=points, chart=chart(points), heavy=[p for p in points if p["heavy"]],

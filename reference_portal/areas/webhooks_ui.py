@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..core.audit import record_event
-from ..core.handlers import organisation_of, owned_row, requires_recent_sign_in, secret_page, signed_in_user
+from ..core.handlers import organisation_of, owned_row, public_id, requires_recent_sign_in, secret_page, signed_in_user
 from ..core.http import BadRequest, NotFound, Request, Response, redirect
 from . import webhook_urls, webhooks
 
@@ -109,7 +109,7 @@ def send_test(request: Request, endpoint_id: int) -> Response:
         webhooks.publish(conn, row["organisation_id"], "webhook.test", {"endpoint_url": row["url"]},
                          request.app.config.clock(), endpoint_ids=[endpoint_id])
     request.app.deliveries.notify()
-    return redirect(f"/app/webhooks/{endpoint_id}/deliveries?sent=1")
+    return redirect(f"/app/webhooks/{public_id(request, 'wh', endpoint_id)}/deliveries?sent=1")
 
 
 def deliveries(request: Request, endpoint_id: int) -> Response:
@@ -147,7 +147,7 @@ def redeliver(request: Request, endpoint_id: int, delivery_id: int) -> Response:
             (original["event_id"], endpoint_id, now, now, now),
         )
     request.app.deliveries.notify()
-    return redirect(f"/app/webhooks/{endpoint_id}/deliveries")
+    return redirect(f"/app/webhooks/{public_id(request, 'wh', endpoint_id)}/deliveries")
 
 
 def confirm_delete(request: Request, endpoint_id: int) -> Response:

@@ -55,6 +55,8 @@ class Config:
     webhook_retry_scale: float = 1.0
     # The argon2 cost of stored passwords (core/security.py HASHING_COSTS): "test" only for portals that live for one test.
     password_hashing: str = "recommended"
+    # How row IDs are shown in pages, addresses and forms (core/ids.py): "integer", or "opaque" like app_2a91c0d3e4f.
+    public_ids: str = "integer"
     clock: Callable[[], float] = field(default=time.time, repr=False)
 
     @classmethod
@@ -72,6 +74,7 @@ class Config:
             "webhook_retry_scale": float(env.get("DPF_PORTAL_WEBHOOK_RETRY_SCALE", "1")),
             "recent_sign_in_seconds": int(env.get("DPF_PORTAL_RECENT_SIGN_IN_SECONDS", str(15 * 60))),
             "password_hashing": env.get("DPF_PORTAL_PASSWORD_HASHING", "recommended"),
+            "public_ids": env.get("DPF_PORTAL_PUBLIC_IDS", "opaque"),
         }
         if env.get("DPF_PORTAL_SECRET_KEY"):
             values["secret_key"] = bytes.fromhex(env["DPF_PORTAL_SECRET_KEY"])

@@ -11,7 +11,7 @@ from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
 from .accounts import User
-from .http import NotFound, Request, Response, redirect
+from .http import BadRequest, NotFound, Request, Response, redirect
 
 REAUTH_PATH = "/reauth"
 MAX_PASSWORD = 1024
@@ -40,6 +40,20 @@ def owned_row(request: Request, sql: str, item_id: int, *, missing: str) -> sqli
     if row is None:
         raise NotFound(missing)
     return row
+
+
+def public_id(request: Request, kind: str, number: int) -> str:
+    """How the row is named in addresses, pages and JSON (core/ids.py)."""
+    return request.app.ids.encode(kind, number)
+
+
+def id_from(request: Request, kind: str, raw: str, *, refused: str) -> int:
+    """The row a public ID in a query string or form field names. The one way they are read: anything the portal
+    would not have rendered is a 400 with `refused`, never an error; whose row it is, the caller checks (404)."""
+    number = request.app.ids.decode(kind, raw.strip())
+    if number is None:
+        raise BadRequest(refused)
+    return number
 
 
 def secret_page(request: Request, template: str, **context: Any) -> Response:

@@ -26,6 +26,7 @@ from .errors import (
     ServiceUnavailable,
     TooManyRequests,
 )
+from .ids import PublicIds
 from .routing import Router
 from .security import Passwords
 from .throttle import LoginThrottle
@@ -67,6 +68,7 @@ class App(Protocol):
     config: Config
     db: Database
     secret_key: bytes
+    ids: PublicIds
     router: Router
     sessions: SessionKeeper
     throttle: LoginThrottle

@@ -8,7 +8,7 @@ def test_fails_when_edits_are_not_saved(start_portal, run_playbook, replace_rout
     def pretend_to_save(request, application_id):
         return redirect(f"/app/apps/{application_id}?saved=1")
 
-    routes = replace_route_endpoint("/app/apps/<int:application_id>", pretend_to_save, method="POST")
+    routes = replace_route_endpoint("/app/apps/<app:application_id>", pretend_to_save, method="POST")
     outcome = run_playbook("DPF-08", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
 

@@ -32,7 +32,7 @@ def test_fails_when_a_revoked_key_can_be_reactivated_by_a_direct_post(start_port
     def reactivate_anything(request, credential_id):
         return keys._change_state(request, credential_id, ("deactivated", "revoked"), "active")
 
-    routes = replace_route_endpoint("/app/keys/<int:credential_id>/reactivate", reactivate_anything, method="POST")
+    routes = replace_route_endpoint("/app/keys/<key:credential_id>/reactivate", reactivate_anything, method="POST")
     outcome = run_playbook("DPF-12", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
 
@@ -43,7 +43,7 @@ def test_fails_when_a_direct_rotate_revives_a_revoked_key(start_portal, run_play
             conn.execute("UPDATE credentials SET state = 'active' WHERE id = ? AND state = 'revoked'", (credential_id,))
         return keys.rotate(request, credential_id)
 
-    routes = replace_route_endpoint("/app/keys/<int:credential_id>/rotate", rotate_reviving, method="POST")
+    routes = replace_route_endpoint("/app/keys/<key:credential_id>/rotate", rotate_reviving, method="POST")
     outcome = run_playbook("DPF-12", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
 

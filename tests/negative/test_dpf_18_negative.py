@@ -6,7 +6,7 @@ from reference_portal.core.http import redirect
 
 def test_fails_when_delete_does_nothing(start_portal, run_playbook, replace_route_endpoint):
     routes = replace_route_endpoint(
-        "/app/sandbox/<int:account_id>/delete", lambda request, account_id: redirect("/app/sandbox?deleted=1"),
+        "/app/sandbox/<sbx:account_id>/delete", lambda request, account_id: redirect("/app/sandbox?deleted=1"),
         method="POST",
     )
     outcome = run_playbook("DPF-18", start_portal(routes=routes))
@@ -21,7 +21,7 @@ def test_fails_when_delete_only_hides_a_working_key(start_portal, run_playbook, 
             conn.execute("UPDATE sandbox_accounts SET organisation_id = ? WHERE id = ?", (hidden, account_id))
         return redirect("/app/sandbox?deleted=1")
 
-    routes = replace_route_endpoint("/app/sandbox/<int:account_id>/delete", hide, method="POST")
+    routes = replace_route_endpoint("/app/sandbox/<sbx:account_id>/delete", hide, method="POST")
     outcome = run_playbook("DPF-18", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
 
@@ -33,7 +33,7 @@ def test_fails_when_delete_takes_every_credential(start_portal, run_playbook, re
             conn.execute("DELETE FROM sandbox_accounts WHERE organisation_id = ?", (organisation,))
         return redirect("/app/sandbox?deleted=1")
 
-    routes = replace_route_endpoint("/app/sandbox/<int:account_id>/delete", delete_all, method="POST")
+    routes = replace_route_endpoint("/app/sandbox/<sbx:account_id>/delete", delete_all, method="POST")
     outcome = run_playbook("DPF-18", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
 

@@ -27,7 +27,7 @@ def test_fails_when_reactivating_does_not_work(start_portal, run_playbook, repla
             conn.execute("UPDATE webhook_endpoints SET state = 'inactive' WHERE id = ?", (endpoint_id,))
         return redirect("/app/webhooks")
 
-    routes = replace_route_endpoint("/app/webhooks/<int:endpoint_id>/toggle", only_deactivate, method="POST")
+    routes = replace_route_endpoint("/app/webhooks/<wh:endpoint_id>/toggle", only_deactivate, method="POST")
     outcome = run_playbook("DPF-21", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
 

@@ -10,7 +10,7 @@ from reference_portal.core.http import redirect
 
 
 def test_fails_when_delete_does_nothing(start_portal, run_playbook, replace_route_endpoint):
-    routes = replace_route_endpoint("/app/webhooks/<int:endpoint_id>/delete",
+    routes = replace_route_endpoint("/app/webhooks/<wh:endpoint_id>/delete",
                                     lambda request, endpoint_id: redirect("/app/webhooks?deleted=1"), method="POST")
     outcome = run_playbook("DPF-24", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
@@ -22,7 +22,7 @@ def test_fails_when_delete_only_hides_the_endpoint(start_portal, run_playbook, r
             conn.execute("UPDATE webhook_endpoints SET description = 'hidden' WHERE id = ?", (endpoint_id,))
         return redirect("/app/webhooks?deleted=1")
 
-    routes = replace_route_endpoint("/app/webhooks/<int:endpoint_id>/delete", hide, method="POST")
+    routes = replace_route_endpoint("/app/webhooks/<wh:endpoint_id>/delete", hide, method="POST")
     templates = patched_template("webhooks/list.html", "{% for w in endpoints %}",
                                  "{% for w in endpoints if w.description != 'hidden' %}")
     outcome = run_playbook("DPF-24", start_portal(routes=routes, templates=templates))
@@ -55,7 +55,7 @@ def test_fails_when_a_deleted_endpoint_gets_an_event_late(monkeypatch, start_por
         return publish(conn, organisation_id, event_type, data, now, endpoint_ids=endpoint_ids)
 
     monkeypatch.setattr(webhooks, "publish", publish_and_send_late)
-    routes = replace_route_endpoint("/app/webhooks/<int:endpoint_id>/delete", _hide_as_inactive, method="POST")
+    routes = replace_route_endpoint("/app/webhooks/<wh:endpoint_id>/delete", _hide_as_inactive, method="POST")
     outcome = run_playbook("DPF-24", start_portal(routes=routes, templates=patched_template(*HIDE_IN_LIST)))
     assert outcome.outcome == "failed", str(outcome)
 
@@ -63,6 +63,6 @@ def test_fails_when_a_deleted_endpoint_gets_an_event_late(monkeypatch, start_por
 def test_fails_when_a_deleted_endpoint_can_be_toggled_back(start_portal, run_playbook, replace_route_endpoint,
                                                             patched_template):
     """Deletion only deactivates and hides: nothing is delivered, but the endpoint's toggle route still works."""
-    routes = replace_route_endpoint("/app/webhooks/<int:endpoint_id>/delete", _hide_as_inactive, method="POST")
+    routes = replace_route_endpoint("/app/webhooks/<wh:endpoint_id>/delete", _hide_as_inactive, method="POST")
     outcome = run_playbook("DPF-24", start_portal(routes=routes, templates=patched_template(*HIDE_IN_LIST)))
     assert outcome.outcome == "failed", str(outcome)

@@ -103,7 +103,7 @@ class ReadyIntegration:
     client_id: str
     first_secret: str
     current_secret: str
-    endpoint_id: int
+    endpoint_id: str
     endpoint_path: str  # on the receiver
     totp_secret: str
 
@@ -214,8 +214,9 @@ class Partner:
 
 @pytest.fixture
 def partner(start_portal, fake_vault, receiver, monkeypatch) -> Iterator[Partner]:
-    """A portal with the partner's ready integration, named to the run as a `--base-url` run names it."""
-    running = start_portal()
+    """A portal with the partner's ready integration, named to the run as a `--base-url` run names it; its IDs are
+    opaque strings (wh_1f3a9c0d2e), as a partner's may be, so the endpoint is named by one."""
+    running = start_portal(config={"public_ids": "opaque"})
     with httpx.Client(base_url=running.url, timeout=10) as client:
         sign_in(client, personas_from_env()["go_live_admin"])
         ready = set_up_ready_integration(PortalAccount(client, RecordingVault(MemoryVault(), SecretRegistry())),

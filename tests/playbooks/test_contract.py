@@ -124,11 +124,97 @@ def test_the_check_finds_a_name_the_contract_lacks():
     assert not CONTRACT.has_path("POST", "/app/keys/1/paint") and "key-colour" not in CONTRACT.testids
 
 
+# --- ... and only accessible names the contract gives -------------------------------------------------------------
+
+# The kinds of contract name each way of finding by name looks in: Playwright's own (get_by_role by role) and the
+# harness's controls (playbooks/harness/controls.py), which take the contract's words.
+ROLE_KINDS = {"heading": ("headings",), "button": ("buttons",), "link": ("links",), "textbox": ("labels",),
+              "checkbox": ("labels",), "radio": ("labels",), "combobox": ("labels",)}
+FINDER_KINDS = {"get_by_label": ("labels",), "get_by_placeholder": ("labels",), "heading": ("headings",),
+                "titled": ("headings",), "label": ("labels",), "button": ("buttons",), "link": ("links",),
+                "button_or_link": ("buttons", "links"), "named": ("buttons", "links")}
+ANY_KIND = ("headings", "buttons", "links", "labels")
+# Names the contract gives by a pattern rather than a list: the webhooks form's checkbox per event type.
+PATTERNED = {("labels", event_type) for event_type in CONTRACT.webhooks["event_types"]}
+
+
+def _literal(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.AST | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def names_asked(source: str) -> set[tuple[tuple[str, ...], str]]:
+    """(kinds, name) for every accessible name a harness source finds something by as a literal string: get_by_role
+    with name=, get_by_label, get_by_placeholder, get_by_text, and the harness's controls (heading, label, button,
+    link, button_or_link, named, titled). Names built at run time (an application's own name) are data, not asked."""
+    asked: set[tuple[tuple[str, ...], str]] = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        finder = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if finder == "get_by_role":
+            role = _literal(node.args[0]) if node.args else _literal(_keyword(node, "role"))
+            name = _literal(_keyword(node, "name"))
+            if name is not None:
+                asked.add((ROLE_KINDS.get(role or "", ANY_KIND), name))
+        elif finder == "get_by_text":
+            name = _literal(node.args[0]) if node.args else _literal(_keyword(node, "text"))
+            if name is not None:
+                asked.add((ANY_KIND, name))
+        elif finder in FINDER_KINDS:
+            positional = [_literal(arg) for arg in node.args]
+            literal = [text for text in positional if text is not None]
+            kinds = FINDER_KINDS[finder]
+            chosen = _keyword(node, "kinds")
+            if isinstance(chosen, ast.Tuple):
+                kinds = tuple(k for k in (_literal(e) for e in chosen.elts) if k)
+            # the controls take (scope, words) or (words); get_by_label and get_by_placeholder take (text)
+            words = literal[-1] if literal and positional[-1] is not None else None
+            if words is not None:
+                asked.add((kinds, words))
+    return asked
+
+
+def unknown_names(asked: set[tuple[tuple[str, ...], str]]) -> set[tuple[str, str]]:
+    return {("/".join(kinds), name) for kinds, name in asked
+            if not any(name in CONTRACT.names.get(kind, []) or (kind, name) in PATTERNED for kind in kinds)}
+
+
+def name_sources() -> list[Path]:
+    return sorted((PROJECT / "playbooks").glob("dpf_*.py")) + sorted((PROJECT / "playbooks" / "harness").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", name_sources(), ids=lambda p: p.name)
+def test_harness_code_finds_things_only_by_names_the_contract_gives(path: Path):
+    unknown = unknown_names(names_asked(path.read_text(encoding="utf-8")))
+    assert not unknown, f"{path.name} finds things by names the contract does not give ([names]): {sorted(unknown)}"
+
+
+def test_the_name_check_finds_a_made_up_name():
+    source = (
+        'page.get_by_role("button", name="Paint it blue").click()\n'
+        'page.get_by_role("heading", level=1, name="Sign in")\n'
+        'page.get_by_label("Favourite colour")\n'
+        'heading(page, "Colours")\n'
+        'button_or_link(row, "Repaint")\n'
+        'label(page, "Endpoint URL")\n'
+        'page.get_by_role("checkbox", name="payment.succeeded")\n'
+        'page.get_by_role("link", name=application.name)\n'
+    )
+    assert unknown_names(names_asked(source)) == {
+        ("buttons", "Paint it blue"), ("labels", "Favourite colour"), ("headings", "Colours"),
+        ("buttons/links", "Repaint"),
+    }
+
+
 # --- the reference portal keeps the contract --------------------------------------------------------------------
 
 
 def portal_routes() -> set[tuple[str, str]]:
-    return {(rule.method, re.sub(r"<(?:int:)?[a-z_]+>", "<>", rule.pattern)) for rule in ROUTES}
+    return {(rule.method, re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "<>", rule.pattern)) for rule in ROUTES}
 
 
 def template_text() -> str:
@@ -176,3 +262,9 @@ def test_every_test_id_the_readme_promises_is_in_the_contract():
     section = readme_contract_section()
     promised = set(TESTID_IN_TEXT.findall(section))
     assert {t for t in promised if t not in CONTRACT.testids and not t.startswith("field-error-")} == set()
+
+
+def test_the_readme_gives_the_id_pattern_of_the_contract():
+    assert f"`{CONTRACT.id_pattern.pattern}`" in readme_contract_section()
+    assert all(CONTRACT.is_id(value) for value in ("17", "app_02989bb2e50b", "7f0c3c1e-5b7a-4a43-9d51-1f8f3c2a9b10"))
+    assert not any(CONTRACT.is_id(value) for value in ("", "a/b", "a b", "x" * 129, 17, None))

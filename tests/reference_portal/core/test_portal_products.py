@@ -68,6 +68,14 @@ def test_a_manual_product_waits_for_the_operator_and_then_joins_the_tokens(
     assert quote.status_code == 200
 
 
+def test_each_pending_subscription_names_its_application_and_product(developer, operator, auth, read_page):
+    app_id, _, _ = create_app(developer, auth, read_page)
+    post_with_token(developer, "/app/products", "/app/products/fx/subscribe", {"application_id": str(app_id)}, auth)
+    row = read_page(operator.get("/admin/subscriptions").text).one("approval-row")
+    assert (row["data-application-id"], row["data-product"]) == (str(app_id), "fx")
+    assert row["data-subscription-id"]
+
+
 def test_a_rejected_subscription_grants_nothing(developer, operator, portal, auth, read_page):
     app_id, client_id, secret = create_app(developer, auth, read_page)
     post_with_token(developer, "/app/products", "/app/products/fx/subscribe", {"application_id": str(app_id)}, auth)

@@ -66,7 +66,7 @@ def test_a_rule_fires_once_per_breach_and_again_only_after_it_clears(portal, clo
     assert alerts.evaluate(portal.db, org, clock.now) == []
     assert [f.rule.id for f in alerts.firing_for(portal.db.connection(), org, clock.now)] == [rule]
     events = alert_events(portal, org)
-    assert len(events) == 1 and events[0]["data"]["rule_id"] == rule and events[0]["data"]["value"] == 3.0
+    assert len(events) == 1 and events[0]["data"]["rule_id"] == str(rule) and events[0]["data"]["value"] == 3.0
     clock.advance(6 * 60)  # the 5xx have left the 5-minute window
     assert alerts.evaluate(portal.db, org, clock.now) == []
     assert alerts.firing_for(portal.db.connection(), org, clock.now) == []

@@ -316,5 +316,5 @@ def test_the_page_and_the_json_twin_agree(golive, portal, clock):
     states = dict(re.findall(r'data-testid="go-live-check" data-check="([a-z_0-9]+)" data-state="(pass|fail)"', page))
     assert states == {c["id"]: "pass" if c["passed"] else "fail" for c in data["checks"]}
     assert data["summary"] == "3 of 7 checks pass" and "3 of 7 checks pass" in page
-    assert data["application"] == {"id": app_id, "name": "Storefront"}
+    assert data["application"] == {"id": str(app_id), "name": "Storefront"}
     assert golive.get("/app/go-live.json").headers["cache-control"] == "no-store"

@@ -29,6 +29,6 @@ def test_a_firing_rule_is_delivered_signed_once(portal, ui, receiver, clock, wh)
     [got] = receiver.at("/alerts")
     payload = wh.verify(secret, got, clock.now)
     assert payload["type"] == "usage.alert"
-    assert payload["data"]["rule_id"] == rule and payload["data"]["state"] == "firing"
+    assert payload["data"]["rule_id"] == str(rule) and payload["data"]["state"] == "firing"
     assert payload["data"]["value"] == 2.0 and payload["data"]["kind"] == "server_errors"
     assert receiver.at("/payments") == []
