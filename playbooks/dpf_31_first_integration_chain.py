@@ -30,7 +30,7 @@ from playbooks.harness import guide
 from playbooks.harness.api_calls import request_token
 from playbooks.harness.contract import contract
 from playbooks.harness.controls import revealed, shown_text
-from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage, SecretDialog
+from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage, ProductsPage, SecretDialog
 
 FLOW_ID = "DPF-31"
 CALLBACK = "https://partner.example/oauth/callback"
@@ -90,15 +90,7 @@ def test_first_integration_chain(flow, open_page, integrator, data_of, vault, ap
             method, path = guide.called(shown[-1], target.base_url)
             product = guide.product_of(api.get("/openapi.json").json(), method, path)
             assert product, f"no product in /openapi.json answers the guide's call {method} {path}"
-            page.goto("/app/products")
-            card = page.locator(f'[data-testid="product"][data-product="{product}"]')
-            subscription = card.get_by_test_id("subscription-row").filter(has_text=name)
-            subscribe = subscription.get_by_role("button", name="Subscribe")
-            if subscribe.count():  # the portal may have subscribed the new application by itself
-                subscribe.click()
-                subscription = page.locator(f'[data-testid="product"][data-product="{product}"]') \
-                    .get_by_test_id("subscription-row").filter(has_text=name)
-            state = subscription.get_by_test_id("subscription-state")
+            state = ProductsPage(page).subscribe(product, name)
             expect(state).to_have_attribute("data-state", SUBSCRIBED)
             if state.get_attribute("data-state") == "pending":  # a manual product: the operator approves it
                 mine.applications.approve(str(app_id), product)

@@ -57,7 +57,8 @@ from playbooks.harness.events import about, event_data
 from playbooks.harness.go_live import PartnerIntegration, partner_integration
 from playbooks.harness.go_live_page import GoLive
 from playbooks.harness.controls import button, revealed, shown_text
-from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage, SecretDialog, WebhooksPage
+from playbooks.harness.pages import (ApplicationForm, ApplicationsPage, KeysPage, ProductsPage, SecretDialog,
+                                     WebhooksPage)
 from playbooks.harness.secret_scan import kind_of
 from playbooks.harness.two_factor import AccountSecurityPage, Authenticator, RecoveryCodesPage, asks_for_code, turn_off
 from playbooks.harness.usage_calls import AlertRulesPage
@@ -162,15 +163,8 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vau
         with flow.step("Required APIs subscribed/approved."):
             required = products_for(portal.products(), {}, "production", None)  # automatic ones, when there are
             assert required, "no product is offered in production"
-            page.goto("/app/products")
             for product in required:
-                subscription = page.locator(f'[data-testid="product"][data-product="{product}"]') \
-                    .get_by_test_id("subscription-row").filter(has_text=name)
-                subscribe = subscription.get_by_role("button", name="Subscribe")
-                if subscribe.count():  # the portal may have subscribed the new application by itself
-                    subscribe.click()
-                    page.goto("/app/products")
-                state = subscription.get_by_test_id("subscription-state")
+                state = ProductsPage(page).subscribe(product, name)
                 expect(state).to_have_attribute("data-state", SUBSCRIBED)
                 if state.get_attribute("data-state") == "pending":  # a manual product: the operator approves it
                     mine.applications.approve(str(app_id), product)

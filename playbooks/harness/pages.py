@@ -164,6 +164,27 @@ class SandboxPage:
         return button_or_link(self.row(name), "Delete")
 
 
+class ProductsPage:
+    """The catalog, and each application's subscription to a product."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    def subscription(self, product: str, application_name: str) -> Locator:
+        return (self.page.locator(f'[data-testid="product"][data-product="{product}"]')
+                .get_by_test_id("subscription-row").filter(has_text=application_name))
+
+    def subscribe(self, product: str, application_name: str) -> Locator:
+        """Subscribe the application through the card's Subscribe, unless the portal subscribed it by itself; the
+        subscription's state (data-state approved, pending or rejected)."""
+        self.page.goto("/app/products")
+        subscribe = button(self.subscription(product, application_name), "Subscribe")
+        if subscribe.count():
+            revealed(subscribe).click()
+            self.page.goto("/app/products")
+        return self.subscription(product, application_name).get_by_test_id("subscription-state")
+
+
 class WebhooksPage:
     def __init__(self, page: Page):
         self.page = page
