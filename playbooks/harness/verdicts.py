@@ -94,8 +94,8 @@ def _align_allure(results: Path, by_id: dict[str, FlowVerdict]) -> None:
         verdict = by_id.get(flow_id)
         if verdict is None:
             continue
-        if verdict.replay:
-            data["description"] = _how_to_reproduce(verdict)
+        if verdict.replay:  # before the flow's own description (its route and steps)
+            data["description"] = "\n\n".join(filter(None, [_how_to_reproduce(verdict), data.get("description")]))
             path.write_text(json.dumps(data), encoding="utf-8")
         if verdict.verdict not in (DEVIATION, NOT_APPLICABLE):
             continue

@@ -321,3 +321,27 @@ def test_list_says_what_would_run_without_running(tmp_path, monkeypatch, capsys,
 def test_certify_takes_a_ca_file():
     args = build_parser().parse_args(["certify", "--ca-file", "partner-ca.pem", "--out", "bundle"])
     assert args.ca_file == "partner-ca.pem" and args.certify_command is None
+
+
+@pytest.mark.browser
+def test_a_flow_on_an_error_page_fails_within_the_expect_timeout_naming_the_status(tmp_path):
+    from reference_portal.core.http import NotFound
+    from reference_portal.core.routing import Rule
+    from reference_portal.routes import ROUTES
+
+    def gone(request, **values):
+        raise NotFound()
+
+    routes = [Rule(r.method, r.pattern, gone if (r.method, r.pattern) == ("GET", "/app/faq") else r.endpoint, r.access,
+                   r.csrf) for r in ROUTES]
+    portal = serve_in_background(Portal(Config(database=str(tmp_path / "portal.sqlite3"), password_hashing="test"),
+                                        routes=routes))
+    try:
+        done = dpf("run", "DPF-27", "--base-url", portal.url, "--no-report", "--", "--dpf-expect-timeout", "2",
+                   reports=tmp_path / "reports")
+    finally:
+        portal.stop()
+    assert done.returncode == 1, done.stdout + done.stderr
+    recorded = json.loads((tmp_path / "reports" / "results.json").read_text())["flows"][0]
+    assert recorded["verdict"] == "failed" and "answered HTTP 404" in recorded["message"], recorded
+    assert recorded["duration_s"] < 20, "an action waited Playwright's 30 s default instead of the run's timeout"
