@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import operations
 from playbooks.harness.contract import contract
+from playbooks.harness.controls import heading
 
 FLOW_ID = "DPF-13"
 APPROVAL_MODE = re.compile(r"^\s*(automatic|manual)\s*$", re.IGNORECASE)  # in any letter case
@@ -77,16 +78,16 @@ def test_api_products_catalog(flow, open_page, developer, api, applications, dev
     with flow.step("Open API products page."):
         response = page.goto("/app/products")
         assert response is not None and response.status == 200, f"/app/products answered HTTP {response and response.status}"
-        expect(page.get_by_role("heading", level=1, name="API products", exact=True)).to_be_visible()
+        expect(heading(page, "API products")).to_be_visible()
 
     with flow.step("Review product categories and endpoint counts."):
         categories = page.get_by_test_id("product-category")
         expect(categories.first).to_be_visible()
         category_names = []
         for category in categories.all():
-            heading = category.get_by_role("heading", level=2)
-            expect(heading).to_have_count(1)
-            category_names.append(heading.inner_text().strip())
+            category_heading = category.get_by_role("heading", level=2)
+            expect(category_heading).to_have_count(1)
+            category_names.append(category_heading.inner_text().strip())
             expect(category.get_by_test_id("product").first).to_be_visible()
         assert all(WORDS.search(name) for name in category_names), f"a category has no name: {category_names}"
         assert len(set(category_names)) == len(category_names), f"categories repeat: {category_names}"
@@ -106,9 +107,9 @@ def test_api_products_catalog(flow, open_page, developer, api, applications, dev
         names, descriptions = {}, {}
         for product in products.all():
             slug = product.get_attribute("data-product") or ""
-            heading = product.get_by_role("heading", level=3)
-            expect(heading).to_have_count(1)
-            names[slug] = heading.inner_text().strip()
+            product_heading = product.get_by_role("heading", level=3)
+            expect(product_heading).to_have_count(1)
+            names[slug] = product_heading.inner_text().strip()
             descriptions[slug] = product.get_by_test_id("product-description").inner_text().strip()
             assert WORDS.search(names[slug]), f"the product {slug!r} has no name: {names[slug]!r}"
             assert len(WORDS.findall(descriptions[slug])) >= 3 and descriptions[slug] != names[slug], (

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import operations, request_without_relying_on_examples
+from playbooks.harness.controls import heading
 
 FLOW_ID = "DPF-14"
 
@@ -31,7 +32,7 @@ def test_api_docs_page(flow, open_page, developer, api, target):
     with flow.step("Open docs page."):
         response = page.goto("/app/docs")
         assert response is not None and response.status == 200, f"/app/docs answered HTTP {response and response.status}"
-        expect(page.get_by_role("heading", level=1, name="Docs", exact=True)).to_be_visible()
+        expect(heading(page, "Docs")).to_be_visible()
 
     with flow.step("Validate endpoint documentation and examples."):
         for method, path, _ in documented:

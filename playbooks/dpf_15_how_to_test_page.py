@@ -22,6 +22,7 @@ from playwright.sync_api import expect
 from fixtures.html_forms import elements_by_testid
 from playbooks.harness import guide as testing_guide
 from playbooks.harness.api_calls import operations
+from playbooks.harness.controls import heading
 
 FLOW_ID = "DPF-15"
 POSTMAN_V21 = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -60,7 +61,7 @@ def test_how_to_test_page(flow, open_page, developer, applications, vault, api, 
     with flow.step("Open testing guide."):
         response = page.goto(f"/app/how-to-test?application={app.id}")
         assert response is not None and response.status == 200
-        expect(page.get_by_role("heading", level=1, name="How to test", exact=True)).to_be_visible()
+        expect(heading(page, "How to test")).to_be_visible()
         expect(page.get_by_test_id("guide-client-id")).to_have_text(app.client_id)
 
     with flow.step("Validate cURL/Postman instructions and token examples."):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from playbooks.harness.controls import revealed
+from playbooks.harness.controls import heading, revealed
 from playbooks.harness.pages import WebhooksPage, at_path
 
 FLOW_ID = "DPF-23"
@@ -34,7 +34,7 @@ def test_webhook_delivery_logs(flow, open_page, developer, developer_portal, web
         page.goto("/app/webhooks")
         revealed(WebhooksPage(page).action(endpoint.url, "Delivery logs")).click()
         expect(page).to_have_url(at_path(f"/app/webhooks/{endpoint.id}/deliveries"))
-        expect(page.get_by_role("heading", level=1, name="Delivery logs")).to_be_visible()
+        expect(heading(page, "Delivery logs")).to_be_visible()
 
     delivery = page.locator(f'[data-testid="delivery-row"][data-event-id="{retried.webhook_id}"]')
     with flow.step("Validate status, response codes, and retry visibility."):

@@ -2,13 +2,16 @@
 pass. They guard against false fails: a harness that relies on more than the contract fails a correct portal.
 
 The variants live in tests/negative/variants/, one module per area, each naming the flows that meet it. All of them
-are applied to one portal at once (one run of every flow); to narrow a failure down, run the flow against the
-variants named in DPF_VARIANTS (comma-separated), and only the flows in DPF_VARIANT_FLOWS."""
+are applied to one portal at once, and every flow runs against it (in two halves, side by side); to narrow a failure
+down, run the flow against the variants named in DPF_VARIANTS (comma-separated), and only the flows in
+DPF_VARIANT_FLOWS."""
 
 from __future__ import annotations
 
 import os
 from collections import Counter
+
+import pytest
 
 from playbooks.harness import catalog
 from playbooks.harness.modules import playbook_modules
@@ -28,7 +31,14 @@ def test_every_flow_meets_at_least_three_contract_keeping_differences():
     assert not short, f"flows meeting fewer than {MIN_VARIANTS_PER_FLOW} differences in their own pages: {short}"
 
 
-def test_every_flow_passes_a_portal_that_differs_only_where_the_contract_allows(monkeypatch, start_portal, run_playbooks):
+# The flows in two interleaved halves, each on a variant portal of its own: on the suite's workers they run side by side.
+PARTS = 2
+
+
+@pytest.mark.parametrize("part", range(PARTS), ids=[f"part-{n + 1}-of-{PARTS}" for n in range(PARTS)])
+def test_every_flow_passes_a_portal_that_differs_only_where_the_contract_allows(
+    monkeypatch, start_portal, run_playbooks, part
+):
     variants = chosen_variants()
     for variant in variants:
         for owner, attribute, value in variant.patches:
@@ -39,7 +49,7 @@ def test_every_flow_passes_a_portal_that_differs_only_where_the_contract_allows(
         config=combined_config(variants),
         middleware=lambda app: wrapped(app, variants),
     )
-    flow_ids = [module.flow_id for module in playbook_modules() if module.executable]
+    flow_ids = [module.flow_id for module in playbook_modules() if module.executable][part::PARTS]
     if os.environ.get("DPF_VARIANT_FLOWS"):  # narrowing a failure down: only these flows
         flow_ids = [flow_id for flow_id in flow_ids if flow_id in os.environ["DPF_VARIANT_FLOWS"].split(",")]
     outcomes = run_playbooks(flow_ids, portal)

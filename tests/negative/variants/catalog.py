@@ -51,6 +51,16 @@ VARIANTS = [
     Variant("no-automatic-subscription", "a new application is subscribed to nothing until it asks",
             ("DPF-06", "DPF-10", "DPF-11", "DPF-12", "DPF-13", "DPF-25", "DPF-26", "DPF-31", "DPF-32", "DPF-34"),
             patches=((applications, "subscribe_to_automatic_products", lambda *args, **kwargs: None),)),
+    Variant("catalog-headings-in-capitals", "level-1 headings in other capitals: API Products, DOCS, How To Test, "
+            "Delivery Logs", ("DPF-13", "DPF-14", "DPF-15", "DPF-23"),
+            templates=(("products/index.html", "<h1>API products</h1>", "<h1>API Products</h1>"),
+                       ("docs/reference.html", "<h1>Docs</h1>", "<h1>DOCS</h1>"),
+                       ("docs/how_to_test.html", "<h1>How to test</h1>", "<h1>How To Test</h1>"),
+                       ("webhooks/deliveries.html", "<h1>Delivery logs</h1>", "<h1>Delivery Logs</h1>"))),
+    Variant("docs-sections-in-other-order", "the reference's sections, and its contents list, in the other order",
+            ("DPF-14",),
+            templates=(("docs/reference.html", "{% for section in sections %}",
+                        "{% for section in sections|reverse %}"),)),
     Variant("sandbox-newest-first", "sandbox credentials listed newest first", ("DPF-16", "DPF-17", "DPF-18", "DPF-31"),
             templates=(("sandbox/list.html", "{% for a in accounts %}", "{% for a in accounts|reverse %}"),)),
 ]
