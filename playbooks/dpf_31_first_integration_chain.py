@@ -19,6 +19,7 @@ itself.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 
@@ -34,7 +35,6 @@ from playbooks.harness.pages import ApplicationForm, ApplicationsPage, KeysPage,
 
 FLOW_ID = "DPF-31"
 CALLBACK = "https://partner.example/oauth/callback"
-SUBSCRIBED = re.compile(r"^(approved|pending)$")  # pending: a manual product, waiting for the operator
 
 
 def logged_request_id(exported: str, method: str, path: str, status: int) -> str:
@@ -90,11 +90,9 @@ def test_first_integration_chain(flow, open_page, integrator, data_of, vault, ap
             method, path = guide.called(shown[-1], target.base_url)
             product = guide.product_of(api.get("/openapi.json").json(), method, path)
             assert product, f"no product in /openapi.json answers the guide's call {method} {path}"
-            state = ProductsPage(page).subscribe(product, name)
-            expect(state).to_have_attribute("data-state", SUBSCRIBED)
-            if state.get_attribute("data-state") == "pending":  # a manual product: the operator approves it
-                mine.applications.approve(str(app_id), product)
-                page.goto("/app/products")
+            # a manual product waits as pending until the operator approves it
+            approve = functools.partial(mine.applications.approve, str(app_id), product)
+            state = ProductsPage(page).subscribe(product, name, approve)
             expect(state).to_have_attribute("data-state", "approved")
 
         with flow.step("Execute first authenticated test call."):

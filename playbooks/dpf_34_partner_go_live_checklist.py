@@ -35,6 +35,7 @@ second factor.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from typing import Any
 
@@ -70,7 +71,6 @@ ALERT_THRESHOLD_PERCENT = 50  # the contract's threshold of an error_rate rule i
 ALERT_WINDOW_MINUTES = 5
 BAD_CALLS = 8  # against the few good ones, well over the threshold
 POLLS = 20
-SUBSCRIBED = re.compile(r"^(approved|pending)$")  # pending: a manual product, waiting for the operator
 SUBSCRIBED_OR_REJECTED = re.compile(r"^(approved|pending|rejected)$")  # the contract's states of a subscription
 ALL_PASS = re.compile(r"\b7 of 7 checks pass", re.IGNORECASE)
 
@@ -164,11 +164,9 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vau
             required = products_for(portal.products(), {}, "production", None)  # automatic ones, when there are
             assert required, "no product is offered in production"
             for product in required:
-                state = ProductsPage(page).subscribe(product, name)
-                expect(state).to_have_attribute("data-state", SUBSCRIBED)
-                if state.get_attribute("data-state") == "pending":  # a manual product: the operator approves it
-                    mine.applications.approve(str(app_id), product)
-                    page.goto("/app/products")
+                # a manual product waits as pending until the operator approves it
+                approve = functools.partial(mine.applications.approve, str(app_id), product)
+                state = ProductsPage(page).subscribe(product, name, approve)
                 expect(state).to_have_attribute("data-state", "approved")
             calls = one_call_per_product(api.get("/openapi.json").json(), required)
             production_token = access_token(api, client_id, rotated)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Callable
 
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
@@ -174,15 +175,20 @@ class ProductsPage:
         return (self.page.locator(f'[data-testid="product"][data-product="{product}"]')
                 .get_by_test_id("subscription-row").filter(has_text=application_name))
 
-    def subscribe(self, product: str, application_name: str) -> Locator:
-        """Subscribe the application through the card's Subscribe, unless the portal subscribed it by itself; the
-        subscription's state (data-state approved, pending or rejected)."""
+    def subscribe(self, product: str, application_name: str, approve: Callable[[], None]) -> Locator:
+        """Subscribe the application through the card's Subscribe, unless the portal subscribed it by itself, and
+        have a pending subscription (a manual product) approved by `approve` (the operator); the subscription's state
+        (data-state approved, pending or rejected)."""
         self.page.goto("/app/products")
         subscribe = button(self.subscription(product, application_name), "Subscribe")
         if subscribe.count():
             revealed(subscribe).click()
             self.page.goto("/app/products")
-        return self.subscription(product, application_name).get_by_test_id("subscription-state")
+        state = self.subscription(product, application_name).get_by_test_id("subscription-state")
+        if state.get_attribute("data-state") == "pending":
+            approve()
+            self.page.goto("/app/products")
+        return state
 
 
 class WebhooksPage:
