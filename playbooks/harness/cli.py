@@ -316,14 +316,15 @@ def command_run(args: argparse.Namespace) -> int:
             else:
                 print(f"dpf: warning: expected deviation {deviation.ticket} for {deviation.flow} was not judged: "
                       "its flow is not in this run")
-    finish_results(args, out, rows, where)
+    environment = finish_results(args, out, rows, where)
     verdicts.add_evidence(judged, out)
     verdicts.align(out, judged)
     for verdict in judged:
         if verdict.trace:
             print(f"trace {verdict.id}: {out / verdict.trace[0]}  (dpf trace {verdict.id})")
-    verdicts.write_results_json(out, judged, {"target": where or "embedded reference portal", "kind": kind,
-                                              "harness": run_report.harness_version(), "commit": run_report.commit()})
+    verdicts.write_results_json(out, judged, {"target": environment["target"], "kind": kind,
+                                              "harness": environment["harness.version"],
+                                              "commit": environment["harness.commit"]})
     (out / "last-run.json").write_text(json.dumps({"target": target_key, "kind": kind}), encoding="utf-8")
     prune_runs(RUNS_KEPT_PER_TARGET, target_key)
     if args.junit:
@@ -381,8 +382,9 @@ def forget_preflight(args: argparse.Namespace, where: str | None, executable: li
         preflight.forget_preflight()
 
 
-def finish_results(args: argparse.Namespace, out: Path, rows: list[tuple[str, ...]], where: str | None) -> None:
-    """Every selected flow in the Allure results and JUnit, the flow pages tidied, the run's environment recorded."""
+def finish_results(args: argparse.Namespace, out: Path, rows: list[tuple[str, ...]], where: str | None) -> dict[str, str]:
+    """Every selected flow in the Allure results and JUnit, the flow pages tidied, the run's environment recorded
+    (and returned)."""
     results = out / "allure-results"
     ran_in_pytest = {f for f in (r[0] for r in rows)} & set(_result_flow_ids(results))
     not_run = [run_report.NotRun(row[0], row[1] if row[1] == "not applicable" else "not run", row[4])
@@ -390,7 +392,7 @@ def finish_results(args: argparse.Namespace, out: Path, rows: list[tuple[str, ..
     run_report.add_not_run(results, out / "junit.xml", not_run)
     run_report.tidy(results)
     command = "dpf run " + " ".join([*args.ids, *(f"--group {g}" for g in args.group)]).strip()
-    run_report.write_run_info(results, where or "embedded reference portal", command.strip())
+    return run_report.write_run_info(results, where or "embedded reference portal", command.strip())
 
 
 def _result_flow_ids(results: Path) -> list[str]:
