@@ -26,6 +26,7 @@ from .core.http import (
     Request,
     Response,
     ServiceUnavailable,
+    iso_time,
     json_response,
     redirect,
 )
@@ -97,6 +98,7 @@ class Portal:
             bytecode_cache=COMPILED_TEMPLATES,
         )
         self.templates.filters["when"] = format_time
+        self.templates.filters["iso"] = iso_time
         self.templates.filters["public_id"] = lambda number, kind: self.ids.encode(kind, number)
         self.templates.globals["main_navigation"] = MAIN_NAVIGATION
 

@@ -13,7 +13,7 @@ from ..core.accounts import User
 from ..core.audit import record_event
 from ..core.handlers import MAX_PASSWORD, check_own_password, record_failed_attempt, signed_in_user, too_many_attempts
 from ..core.http import Request, Response, redirect
-from ..core.second_factor import consume_code
+from ..core.code_guard import check_code, code_retry_after, throttled_message, with_retry_after
 from ..core.security import same
 from .auth import MAX_CODE
 from .two_factor import settings_page
@@ -61,6 +61,8 @@ def change(request: Request) -> Response:
     if errors:
         return _refused(request, 422, errors)
 
+    if code is not None and (wait := code_retry_after(request, user.id)):
+        return with_retry_after(_refused(request, 429, {"code": throttled_message(wait)}), wait)
     password = check_own_password(request, current)
     if password.retry_after:
         return too_many_attempts(_refused(request, 429, {"current_password": password.throttled_message}), password)
@@ -72,22 +74,30 @@ def change(request: Request) -> Response:
         return _refused(request, 422, {"new_password": "The new password must be different from the current one."})
 
     new_hash = app.passwords.hash(new)  # before the write transaction: argon2 takes a while
-    now = app.config.clock()
-    with app.db.transaction() as conn:
+
+    def store(conn):  # type: ignore[no-untyped-def]
+        """None once changed; the refusal when the password was changed by another request meanwhile."""
         still_current = conn.execute("SELECT password_hash FROM users WHERE id = ?", (user.id,)).fetchone()
-        if still_current is None or still_current["password_hash"] != stored:  # changed by another request meanwhile
-            refusal = "current_password", WRONG_PASSWORD, "password changed meanwhile"
-        elif code is not None and consume_code(conn, app.secret_key, user.id, code, now=now).accepted is None:
-            refusal = "code", WRONG_CODE, "wrong code"
-        else:
-            refusal = None
-            conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (new_hash, user.id))
-            ended = end_other_sessions(conn, user.id, session.id_hash)
-            record_event(conn, user_id=user.id, kind="password_changed", request=request,
-                         detail=f"{ended} other session{'' if ended == 1 else 's'} signed out")
+        if still_current is None or still_current["password_hash"] != stored:
+            return "current_password", WRONG_PASSWORD, "password changed meanwhile"
+        conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (new_hash, user.id))
+        ended = end_other_sessions(conn, user.id, session.id_hash)
+        record_event(conn, user_id=user.id, kind="password_changed", request=request,
+                     detail=f"{ended} other session{'' if ended == 1 else 's'} signed out")
+        return None
+
+    if code is None:
+        with app.db.transaction() as conn:
+            refusal = store(conn)
+    else:
+        check = check_code(request, user.id, code, form="password change", on_accepted=store)
+        if check.retry_after:
+            return with_retry_after(_refused(request, 429, {"code": check.throttled_message}), check.retry_after)
+        refusal = check.result if check.accepted else ("code", WRONG_CODE, "wrong code")
     if refusal is not None:
         field, message, detail = refusal
-        record_failed_attempt(request)
+        if field == "current_password":
+            record_failed_attempt(request)
         _failed(request, user, detail)
         return _refused(request, 401, {field: message})
 

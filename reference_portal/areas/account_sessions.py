@@ -3,7 +3,7 @@ out all the others. The security log page (/app/security/activity) lives here to
 
 from __future__ import annotations
 
-from ..core.account_sessions import active_sessions, end_other_sessions, end_session
+from ..core.account_sessions import active_sessions, end_other_sessions, end_session, leave_notice, take_notice
 from ..core.audit import events_for, record_event
 from ..core.handlers import signed_in_user
 from ..core.http import NotFound, Request, Response, redirect
@@ -17,12 +17,9 @@ def sessions_context(request: Request) -> dict[str, object]:
     user = signed_in_user(request)
     session = request.session
     assert session is not None
-    notice = None
-    if request.arg("session_removed") == "1":
+    notice = take_notice(request.app.db, session.id_hash)
+    if notice is None and request.arg("session_removed") == "1":
         notice = "The session was removed. That browser is signed out at its next request."
-    elif (removed := request.arg("others_removed")).isascii() and removed.isdigit() and len(removed) <= 6:
-        count = int(removed)
-        notice = f"Signed out {count} other session{'' if count == 1 else 's'}."
     return {
         "account_sessions": active_sessions(request.app.db, request.app.config, user.id, session.id_hash),
         "sessions_notice": notice,
@@ -62,7 +59,8 @@ def revoke_others(request: Request) -> Response:
         count = end_other_sessions(conn, user.id, current.id_hash)
         record_event(conn, user_id=user.id, kind="other_sessions_revoked", request=request,
                      detail=f"{count} session{'' if count == 1 else 's'} signed out")
-    return redirect(f"{SECTION_PAGE}?others_removed={count}#sessions")
+        leave_notice(conn, current.id_hash, f"Signed out {count} other session{'' if count == 1 else 's'}.")
+    return redirect(f"{SECTION_PAGE}#sessions")
 
 
 def activity(request: Request) -> Response:

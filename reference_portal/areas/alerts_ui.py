@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
-from ..core.handlers import organisation_of, owned_row
+from ..core.handlers import organisation_of, owned_row, requires_recent_sign_in
 from ..core.http import Request, Response, redirect
+from ..core.numbers import decimal_number, whole_number
+from ..core.text import has_control_characters, shown_safely
 from . import alerts
 
 
@@ -21,21 +21,13 @@ def _page(request: Request, *, form: dict[str, str] | None = None, errors: dict[
         request, "alerts/index.html", status=status, rules=alerts.rules_for(conn, organisation_id),
         applications={row["id"]: row["name"] for row in applications}, kinds=alerts.KINDS,
         window_choices=alerts.WINDOW_CHOICES, errors=errors or {},
-        form=form or {"name": "", "kind": "error_rate", "threshold": "", "window_minutes": "15", "application": ""},
+        form={name: shown_safely(value) for name, value in form.items()} if form else {"name": "", "kind": "error_rate", "threshold": "", "window_minutes": "15", "application": ""},
         created=request.arg("created") == "1", deleted=request.arg("deleted") == "1",
     )
 
 
 def index(request: Request) -> Response:
     return _page(request)
-
-
-def _number(raw: str) -> float | None:
-    try:
-        value = float(raw)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def create(request: Request) -> Response:
@@ -45,18 +37,19 @@ def create(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not form["name"] or len(form["name"]) > alerts.MAX_NAME:
         errors["name"] = f"Give the rule a name of 1 to {alerts.MAX_NAME} characters."
+    elif has_control_characters(form["name"]):
+        errors["name"] = "The name may not contain control characters."
     kind = form["kind"]
     if kind not in alerts.KINDS:
         errors["kind"] = "Choose what the rule watches: the error rate or the number of 5xx answers."
-    threshold = _number(form["threshold"][:32])
+    threshold = decimal_number(form["threshold"])
     if kind == "error_rate" and (threshold is None or not 0 <= threshold < 100):
         errors["threshold"] = "The error rate threshold is a percentage from 0 up to (not including) 100."
     elif kind == "server_errors" and (threshold is None or threshold != int(threshold)
                                       or not 0 <= threshold <= alerts.MAX_SERVER_ERRORS):
         errors["threshold"] = "The number of 5xx answers is a whole number, 0 or more."
-    window = form["window_minutes"]
-    if not (window.isascii() and window.isdigit() and len(window) <= 4
-            and 1 <= int(window) <= alerts.MAX_WINDOW_MINUTES):
+    window = whole_number(form["window_minutes"], low=1, high=alerts.MAX_WINDOW_MINUTES)
+    if window is None:
         errors["window_minutes"] = f"The window is a whole number of minutes from 1 to {alerts.MAX_WINDOW_MINUTES}."
     application_id = None
     if form["application"]:
@@ -79,13 +72,14 @@ def create(request: Request) -> Response:
             conn.execute(
                 "INSERT INTO usage_alert_rules (organisation_id, application_id, name, kind, threshold, window_minutes,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (organisation_id, application_id, form["name"], kind, threshold, int(window), now),
+                (organisation_id, application_id, form["name"], kind, threshold, window, now),
             )
     if errors:
         return _page(request, form=form, errors=errors, status=422)
     return redirect("/app/usage/alerts?created=1")
 
 
+@requires_recent_sign_in
 def delete(request: Request, rule_id: int) -> Response:
     owned_row(request, "SELECT id FROM usage_alert_rules WHERE id = ? AND organisation_id = ?", rule_id,
               missing="There is no such alert rule in your organisation.")

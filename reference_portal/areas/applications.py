@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from urllib.parse import urlsplit
-
-from ..core.handlers import organisation_of, owned_row, public_id, secret_page
+from ..core.handlers import organisation_of, owned_row, public_id, requires_recent_sign_in, secret_page
 from ..core.http import Request, Response, redirect
+from ..core.text import has_control_characters
+from ..core.urls import parse_url
 from . import credentials
 
 ENVIRONMENTS = ("sandbox", "production")
@@ -42,10 +42,10 @@ class AppForm:
 def callback_url_error(url: str, environment: str) -> str | None:
     if len(url) > MAX_URL:
         return f"A callback URL may have at most {MAX_URL} characters."
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed [IPv6 address
+    parsed = parse_url(url)
+    if parsed is None:  # e.g. an unclosed [IPv6 address
         return f"{url} is not an absolute http(s) URL."
+    parts = parsed.parts
     if parts.scheme not in ("https", "http") or not parts.hostname:
         return f"{url} is not an absolute http(s) URL."
     if parts.username or parts.password:
@@ -65,7 +65,7 @@ def validate(form: AppForm, conn: sqlite3.Connection, organisation_id: int, *, a
     low, high = NAME_LENGTH
     if not low <= len(form.name) <= high:
         errors["name"] = f"Enter a name of {low} to {high} characters."
-    elif any(ord(ch) < 32 for ch in form.name):
+    elif has_control_characters(form.name):
         errors["name"] = "The name may not contain control characters."
     else:
         clash = conn.execute(
@@ -87,6 +87,8 @@ def validate(form: AppForm, conn: sqlite3.Connection, organisation_id: int, *, a
             errors["callback_url"] = problem
     if len(form.description) > MAX_DESCRIPTION:
         errors["description"] = f"The description may have at most {MAX_DESCRIPTION} characters."
+    elif has_control_characters(form.description, multiline=True):
+        errors["description"] = "The description may not contain control characters."
     return errors
 
 
@@ -173,10 +175,12 @@ def update(request: Request, application_id: int) -> Response:
     return redirect(f"/app/apps/{public_id(request, 'app', application_id)}?saved=1")
 
 
+@requires_recent_sign_in
 def confirm_delete(request: Request, application_id: int) -> Response:
     return request.app.render(request, "apps/confirm_delete.html", application=find_application(request, application_id))
 
 
+@requires_recent_sign_in
 def delete(request: Request, application_id: int) -> Response:
     find_application(request, application_id)
     with request.app.db.transaction() as conn:

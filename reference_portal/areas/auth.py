@@ -8,7 +8,7 @@ from ..core.accounts import User, find_credentials, get_user
 from ..core.audit import record_event
 from ..core.handlers import MAX_PASSWORD
 from ..core.http import Request, Response, redirect
-from ..core.second_factor import consume_code
+from ..core.code_guard import check_code, with_retry_after
 
 MAX_EMAIL = 254
 SECOND_FACTOR_SECONDS = 5 * 60
@@ -110,29 +110,22 @@ def second_factor(request: Request) -> Response:
     session = request.session
     assert session is not None
     next_path = safe_next(request.field("next")) or ""
-    keys = {f"totp:{user_id}": app.config.login_account_free_failures}
-    wait = app.throttle.retry_after(keys)
-    if wait:
-        message = f"Too many attempts. Try again in {wait} seconds."
-        response = app.render(request, "auth/second_factor.html", status=429, next_path=next_path, error=message)
-        response.set_header("Retry-After", str(wait))
-        return response
-
     code = request.field("code")[:MAX_CODE]
-    now = app.config.clock()
-    with app.db.transaction() as conn:
-        check = consume_code(conn, app.secret_key, user_id, code, now=now)
-        if check.accepted == "recovery":
-            record_event(conn, user_id=user_id, kind="recovery_code_used", request=request)
-        if check.accepted is None:
-            failures = conn.execute(
-                "UPDATE sessions SET second_factor_failures = second_factor_failures + 1 WHERE id_hash = ?"
-                " RETURNING second_factor_failures",
-                (session.id_hash,),
-            ).fetchone()
-            record_event(conn, user_id=user_id, kind="second_factor_failed", request=request)
+
+    def count_wrong_code(conn):  # type: ignore[no-untyped-def]
+        return conn.execute(
+            "UPDATE sessions SET second_factor_failures = second_factor_failures + 1 WHERE id_hash = ?"
+            " RETURNING second_factor_failures",
+            (session.id_hash,),
+        ).fetchone()
+
+    check = check_code(request, user_id, code, form="sign-in", on_refused=count_wrong_code)
+    if check.retry_after:
+        response = app.render(request, "auth/second_factor.html", status=429, next_path=next_path,
+                              error=check.throttled_message)
+        return with_retry_after(response, check.retry_after)
     if check.accepted is None:
-        app.throttle.record_failure(keys)
+        failures = check.result
         if failures is None or failures[0] >= MAX_WRONG_CODES:
             app.sessions.end(session)
             request.session = None

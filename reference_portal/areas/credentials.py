@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from ..core.security import new_token, same, token_hash
 
-ROTATION_GRACE_CHOICES = {0: "Immediately", 3600: "After 1 hour", 86400: "After 24 hours"}
+ROTATION_GRACE_CHOICES = {0: "Immediately", 5: "After 5 seconds (for testing)", 3600: "After 1 hour",
+                          86400: "After 24 hours"}
 STATES = ("active", "deactivated", "revoked")
 
 

@@ -9,20 +9,25 @@ the partner's receiver must refuse with a 4xx; both answers are kept with their 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
+import math
 import secrets
 import sqlite3
-from collections.abc import Mapping
+import threading
+import weakref
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from urllib.parse import urlsplit
 
 import httpx
 
+from ..core.errors import TooManyRequests
 from ..core.handlers import id_from, organisation_of, owned_row, signed_in_user
 from ..core.http import BadRequest, NotFound, Request, Response, iso_time, json_response, redirect
 from ..core.ids import PublicIds
 from ..core.security import decrypt
+from ..core.urls import parse_url
 from . import webhook_urls, webhooks
 from .alerts import rules_for
 from .apidoc import doc_of
@@ -32,6 +37,11 @@ ROTATION_MAX_AGE_DAYS = 90
 SANDBOX_CALLS_WINDOW_DAYS = 30
 NOT_FINAL_HOSTS = ("localhost", "localhost.localdomain")
 CHECK_EVENT_TYPE = "webhook.test"
+# Each test event's whole send (connect, post, the whole answer): a receiver that drips its answer is cut off then.
+CHECK_SEND_SECONDS = 4.0
+# Checks under way at once: one per organisation, and a quarter of the portal's workers in all, so checks against
+# slow receivers never leave the portal without workers for everyone else.
+CHECK_WORKER_SHARE = 4
 
 
 @dataclass(frozen=True)
@@ -119,10 +129,10 @@ def _days(seconds: float) -> int:
 
 def not_final(url: str) -> str | None:
     """Why a callback URL is not one to go live with, or None."""
-    parts = urlsplit(url)
-    if parts.scheme != "https":
+    parsed = parse_url(url)
+    if parsed is None or parsed.scheme != "https":
         return f"{url} does not use https"
-    host = (parts.hostname or "").rstrip(".").lower()
+    host = parsed.hostname.rstrip(".").lower()
     if host in NOT_FINAL_HOSTS or host.endswith(".localhost"):
         return f"{url} points at localhost"
     try:
@@ -395,12 +405,44 @@ def send_signed(request: Request, url: str, secret: str, signature: str) -> Sent
                          separators=(",", ":")).encode()
     try:
         addresses = webhook_urls.check(url, development=app.config.development, resolver=app.deliveries.resolver)
-        outcome = webhooks.post(url, addresses, payload, _signed_headers(secret, message_id, int(now), payload))
+        outcome = webhooks.post(url, addresses, payload, _signed_headers(secret, message_id, int(now), payload),
+                                deadline_seconds=CHECK_SEND_SECONDS)
     except webhook_urls.UnsafeUrl as refused:
         return SentEvent(None, f"not sent: {refused}", now)
     except (httpx.HTTPError, httpx.InvalidURL) as failed:
         return SentEvent(None, webhooks.public_error(failed), now)
     return SentEvent(outcome.status, None, now)
+
+
+class _ChecksUnderWay:
+    """The signature checks a portal is running, by organisation, within its share of workers."""
+
+    def __init__(self, workers: int):
+        self.limit = max(1, workers // CHECK_WORKER_SHARE)
+        self.organisations: set[int] = set()
+        self.lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def slot(self, organisation_id: int) -> Iterator[None]:
+        with self.lock:
+            if organisation_id in self.organisations or len(self.organisations) >= self.limit:
+                raise TooManyRequests(math.ceil(2 * CHECK_SEND_SECONDS),
+                                      "A signature check is already under way. Try again in a few seconds.")
+            self.organisations.add(organisation_id)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.organisations.discard(organisation_id)
+
+
+_UNDER_WAY: weakref.WeakKeyDictionary[object, _ChecksUnderWay] = weakref.WeakKeyDictionary()
+_UNDER_WAY_LOCK = threading.Lock()
+
+
+def checks_under_way(request: Request) -> _ChecksUnderWay:
+    with _UNDER_WAY_LOCK:
+        return _UNDER_WAY.setdefault(request.app, _ChecksUnderWay(request.app.config.http_workers))
 
 
 # -- pages ----------------------------------------------------------------------------------------------------------
@@ -432,8 +474,9 @@ def run_signature_check(request: Request) -> Response:
     app = request.app
     secret = decrypt(app.secret_key, endpoint["secret_encrypted"], purpose=webhooks.PURPOSE)
     # No transaction is open while the events are sent: a slow receiver holds up no one else's writes.
-    correct = send_signed(request, endpoint["url"], secret, "correct")
-    wrong = send_signed(request, endpoint["url"], webhooks.new_secret(), "wrong")
+    with checks_under_way(request).slot(endpoint["organisation_id"]):
+        correct = send_signed(request, endpoint["url"], secret, "correct")
+        wrong = send_signed(request, endpoint["url"], webhooks.new_secret(), "wrong")
     with app.db.transaction() as conn:
         conn.execute(
             "INSERT INTO go_live_signature_checks (organisation_id, endpoint_id, url, valid_sent_at, valid_status,"

@@ -7,6 +7,7 @@ import sqlite3
 from ..core.audit import record_event
 from ..core.handlers import owned_row, requires_recent_sign_in, secret_page, signed_in_user
 from ..core.http import BadRequest, Forbidden, Request, Response, redirect
+from ..core.numbers import whole_number
 from . import credentials, webhooks
 
 
@@ -52,10 +53,7 @@ def set_policy(request: Request) -> Response:
     user = signed_in_user(request)
     if user.organisation_role != "admin":
         raise Forbidden("Only an organisation admin can change the rotation policy.")
-    try:
-        grace = int(request.field("rotation_grace_seconds"))
-    except ValueError:
-        raise BadRequest("Choose one of the offered rotation policies.") from None
+    grace = whole_number(request.field("rotation_grace_seconds"))
     if grace not in credentials.ROTATION_GRACE_CHOICES:
         raise BadRequest("Choose one of the offered rotation policies.")
     with request.app.db.transaction() as conn:
@@ -102,6 +100,7 @@ def _change_state(request: Request, credential_id: int, allowed_from: tuple[str,
     return redirect("/app/keys")
 
 
+@requires_recent_sign_in
 def deactivate(request: Request, credential_id: int) -> Response:
     return _change_state(request, credential_id, ("active",), "deactivated")
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 import sqlite3
 from typing import Any
 
 from ..core.http import Request, Response, iso_time, json_response
+from ..core.numbers import whole_number
 from . import webhooks
 from .api import ApiError, CallRecord, api_endpoint
 from .apidoc import Doc, Param, Schema, documented
@@ -22,7 +22,6 @@ MAX_AMOUNT = 100_000_000
 MAX_LIMIT, DEFAULT_LIMIT = 100, 20  # page sizes of the payment list
 DEFAULT_QUOTE_AMOUNT = 100
 PAYMENT_FIELDS = ("amount", "currency", "description")
-_WHOLE_NUMBER = re.compile(r"-?[0-9]+")  # as a query parameter: ASCII digits only, no "+", "_", spaces or other scripts
 
 # --- The schemas the OpenAPI document publishes; the validation below keeps to them. --------------------------
 
@@ -75,11 +74,8 @@ def _bad(description: str) -> ApiError:
 def _whole_number(request: Request, name: str, low: int, high: int, *, default: int) -> int:
     """A whole-number query parameter from low to high, or its default when absent."""
     text = request.arg(name, str(default))
-    try:
-        value = int(text) if _WHOLE_NUMBER.fullmatch(text) else None
-    except ValueError:  # more digits than int() takes
-        value = None
-    if value is None or not low <= value <= high:
+    value = whole_number(text, low=low, high=high)
+    if value is None:
         raise _bad(f"{name} must be a whole number from {low} to {high}.")
     return value
 

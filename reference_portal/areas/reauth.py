@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from ..core.account_sessions import mark_authenticated
 from ..core.audit import record_event
-from ..core.handlers import check_own_password, record_failed_attempt, signed_in_user, too_many_attempts
+from ..core.code_guard import check_code, code_retry_after, throttled_message, with_retry_after
+from ..core.handlers import check_own_password, signed_in_user, too_many_attempts
 from ..core.http import Request, Response, redirect
-from ..core.second_factor import consume_code
 from .auth import safe_next
 
-MAX_CODE = 64
 WRONG = "The password or the code is not right. Try again."
 
 
@@ -33,26 +32,33 @@ def confirm(request: Request) -> Response:
     session = request.session
     assert session is not None
     next_path = safe_next(request.field("next")) or ""
+    if user.totp_enabled and (wait := code_retry_after(request, user.id)):
+        refused = _form(request, next_path=next_path, status=429, error=throttled_message(wait))
+        return with_retry_after(refused, wait)
     password = check_own_password(request, request.field("password"))
     if password.retry_after:
         refused = _form(request, next_path=next_path, status=429, error=password.throttled_message)
         return too_many_attempts(refused, password)
-    password_right = password.right
-    now = app.config.clock()
-    with app.db.transaction() as conn:
-        code_right = True
-        if password_right and user.totp_enabled:
-            check = consume_code(conn, app.secret_key, user.id, request.field("code")[:MAX_CODE], now=now)
-            code_right = check.accepted is not None
-        if password_right and code_right:
-            mark_authenticated(conn, session.id_hash, now)
-            record_event(conn, user_id=user.id, kind="reauthenticated", request=request)
-        else:
-            record_event(conn, user_id=user.id, kind="reauthentication_failed", request=request,
-                         detail="wrong password" if not password_right else "wrong code")
-    if not (password_right and code_right):
-        if password_right:
-            record_failed_attempt(request)
+    if not password.right:
+        record_event(app.db, user_id=user.id, kind="reauthentication_failed", request=request, detail="wrong password")
         return _form(request, next_path=next_path, status=401, error=WRONG)
+
+    def confirmed(conn):  # type: ignore[no-untyped-def]
+        mark_authenticated(conn, session.id_hash, app.config.clock())
+        record_event(conn, user_id=user.id, kind="reauthenticated", request=request)
+
+    if user.totp_enabled:
+        # An authenticator code only: whoever has lost the authenticator signs in again, with a recovery code.
+        check = check_code(request, user.id, request.field("code"), form="re-authentication", recovery=False,
+                           on_accepted=confirmed)
+        if check.retry_after:
+            refused = _form(request, next_path=next_path, status=429, error=check.throttled_message)
+            return with_retry_after(refused, check.retry_after)
+        if check.accepted is None:
+            record_event(app.db, user_id=user.id, kind="reauthentication_failed", request=request, detail="wrong code")
+            return _form(request, next_path=next_path, status=401, error=WRONG)
+    else:
+        with app.db.transaction() as conn:
+            confirmed(conn)
     app.throttle.record_success(user.email)
     return redirect(next_path or "/app")

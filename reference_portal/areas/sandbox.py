@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..core.handlers import organisation_of, owned_row, secret_page
+from ..core.handlers import organisation_of, owned_row, requires_recent_sign_in, secret_page
 from ..core.http import Request, Response, json_response, redirect
 from ..core.security import token_hash
+from ..core.text import has_control_characters
 from . import sandbox_accounts
 from .api import REALM, ApiError, CallRecord, run_call
 from .apidoc import Doc, documented
@@ -41,17 +42,19 @@ def index(request: Request) -> Response:
 def create(request: Request) -> Response:
     name = request.field("name").strip()
     low, high = NAME_LENGTH
-    if not low <= len(name) <= high or any(ord(ch) < 32 for ch in name):
+    if not low <= len(name) <= high or has_control_characters(name):
         return list_accounts(request, form_name=name, error=f"Enter a name of {low} to {high} characters.", status=422)
     with request.app.db.transaction() as conn:
         merchant_id, key = sandbox_accounts.create_account(conn, organisation_of(request), name, request.app.config.clock())
     return secret_page(request, "sandbox/created.html", name=name, merchant_id=merchant_id, key=key)
 
 
+@requires_recent_sign_in
 def confirm_delete(request: Request, account_id: int) -> Response:
     return request.app.render(request, "sandbox/confirm_delete.html", account=_find(request, account_id))
 
 
+@requires_recent_sign_in
 def delete(request: Request, account_id: int) -> Response:
     _find(request, account_id)
     with request.app.db.transaction() as conn:

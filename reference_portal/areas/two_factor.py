@@ -11,10 +11,10 @@ import segno
 from ..core.account_sessions import end_other_sessions
 from ..core.accounts import User
 from ..core.audit import record_event
+from ..core.code_guard import check_code, code_retry_after, throttled_message, with_retry_after
 from ..core.handlers import (
     check_own_password,
     is_recently_signed_in,
-    record_failed_attempt,
     secret_page,
     signed_in_user,
     too_many_attempts,
@@ -22,7 +22,6 @@ from ..core.handlers import (
 from ..core.http import Request, Response, redirect
 from ..core.second_factor import (
     confirm_pending_secret,
-    consume_code,
     pending_secret,
     recovery_codes_left,
     replace_recovery_codes,
@@ -152,23 +151,24 @@ def enable(request: Request) -> Response:
     return _codes_page(request, codes, "Two-factor authentication is on")
 
 
-def _password_and_code(request: Request, user: User, change) -> Response:  # type: ignore[no-untyped-def]
+def _password_and_code(request: Request, user: User, form: str, change) -> Response:  # type: ignore[no-untyped-def]
     """Run `change(conn)` inside the transaction that uses up the code, if the password and code are right."""
     app = request.app
     if not user.totp_enabled:
         return redirect("/account/security")
+    if wait := code_retry_after(request, user.id):
+        return with_retry_after(settings_page(request, status=429, errors={"code": throttled_message(wait)}), wait)
     refused = _password_refused(request, user)
     if refused is not None:
         return refused
-    code = request.field("code")[:MAX_FIELD]
-    with app.db.transaction() as conn:
-        check = consume_code(conn, app.secret_key, user.id, code, now=app.config.clock())
-        result = change(conn) if check.accepted else None
+    check = check_code(request, user.id, request.field("code"), form=form, on_accepted=change)
+    if check.retry_after:
+        return with_retry_after(settings_page(request, status=429, errors={"code": check.throttled_message}),
+                                check.retry_after)
     if check.accepted is None:
-        record_failed_attempt(request)
         record_event(app.db, user_id=user.id, kind="two_factor_change_failed", request=request, detail="wrong code")
         return settings_page(request, status=401, errors={"code": WRONG_PASSWORD_OR_CODE})
-    return result
+    return check.result
 
 
 def disable(request: Request) -> Response:
@@ -183,7 +183,7 @@ def disable(request: Request) -> Response:
         record_event(conn, user_id=user.id, kind="two_factor_disabled", request=request)
         return redirect("/app/security/2fa")
 
-    return _password_and_code(request, user, change)
+    return _password_and_code(request, user, "turning 2FA off", change)
 
 
 def regenerate(request: Request) -> Response:
@@ -196,4 +196,4 @@ def regenerate(request: Request) -> Response:
         record_event(conn, user_id=user.id, kind="recovery_codes_regenerated", request=request)
         return _codes_page(request, codes, "New recovery codes")
 
-    return _password_and_code(request, user, change)
+    return _password_and_code(request, user, "new recovery codes", change)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from ..core.errors import BadRequest
 from ..core.handlers import id_from, organisation_of
 from ..core.http import Request, Response, iso_time
+from ..core.numbers import whole_number
 from . import alerts, usage_stats
 from .usage_stats import STATUS_CLASSES, Counts, Scope, counts, recent_calls
 
@@ -163,9 +164,9 @@ def read_filters(request: Request, organisation_id: int) -> Filters:
     bucket = None
     raw = request.arg("bucket")
     if raw:
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        bucket = whole_number(raw)
+        if bucket is None:
             raise BadRequest("Unknown period: pick one from the chart.")
-        bucket = int(raw)
         if bucket % bucket_size or not origin <= bucket < end:
             raise BadRequest("That period is not in the chosen time window.")
     return Filters(application_id, window, status_class, bucket, now, start, end, bucket_size, origin,

@@ -7,7 +7,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 from typing import Callable
-from urllib.parse import urlsplit
+
+from ..core.urls import parse_url
 
 MAX_URL = 2000
 Resolver = Callable[[str, int], list[str]]
@@ -50,17 +51,18 @@ def check(url: str, *, development: bool, resolver: Resolver = resolve) -> list[
         raise UnsafeUrl(f"A webhook URL may have at most {MAX_URL} characters.")
     if _has_space_or_control(url):
         raise UnsafeUrl("A webhook URL may not contain spaces, tabs, line breaks or other control characters.")
-    parts = urlsplit(url)
+    parsed = parse_url(url)
+    if parsed is None:
+        raise UnsafeUrl("Enter an absolute https URL: this one cannot be read (a port from 1 to 65535, an IPv6"
+                        " address in [brackets]).")
+    parts = parsed.parts
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise UnsafeUrl("Enter an absolute https URL.")
     if parts.username or parts.password or "@" in parts.netloc:
         raise UnsafeUrl("Webhook URLs may not carry a user name or password.")
     if parts.fragment:
         raise UnsafeUrl("Webhook URLs may not have a #fragment.")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise UnsafeUrl("The port is not a number from 1 to 65535.") from None
+    port = parsed.port or (443 if parts.scheme == "https" else 80)
     addresses = resolver(parts.hostname, port)
     if not addresses:
         raise UnsafeUrl(f"{parts.hostname} does not resolve to an address.")

@@ -35,7 +35,7 @@ from ..core.config import Config
 from ..core.db import Database
 from ..core.http import iso_time
 from ..core.security import decrypt, encrypt
-from . import webhook_urls
+from . import outbound, webhook_urls
 
 log = logging.getLogger("reference_portal.webhooks")
 
@@ -45,7 +45,8 @@ EVENT_TYPES = ("payment.succeeded", "payment.failed", "credential.rotated", "cre
 RETRY_SCHEDULE = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
 DISABLE_AFTER_SECONDS = 5 * 86400
 SECRET_OVERLAP_SECONDS = 86400
-SEND_TIMEOUT_SECONDS = 15
+SEND_DEADLINE_SECONDS = 10  # the whole send: connecting, posting and reading the answer (areas/outbound.py)
+CONNECT_TIMEOUT_SECONDS = 3  # each address's; one that does not answer in time is left for the next
 LEASE_SECONDS = 60  # a claimed delivery whose worker died is due again after this
 EXCERPT_LENGTH = 500
 PURPOSE = "webhook-secret"
@@ -123,15 +124,18 @@ class Outcome:
     retry_after: float | None = None
 
 
-# Each endpoint's due deliveries numbered oldest first: taking every endpoint's first before anyone's second is
-# what keeps a backlog of thousands for one endpoint from going ahead of another endpoint's single delivery.
+# Each endpoint's first few due deliveries, numbered oldest first: taking every endpoint's first before anyone's
+# second is what keeps a backlog of thousands for one endpoint from going ahead of another endpoint's single
+# delivery. Each endpoint's few are read from the (state, endpoint_id, next_attempt_at, id) index, so a backlog is
+# never scanned while the claim holds the write lock.
 _DUE_IN_TURN = (
     "SELECT id, endpoint_id, organisation_id, endpoint_state FROM ("
     " SELECT d.id, d.endpoint_id, d.next_attempt_at, w.organisation_id, w.state AS endpoint_state,"
     "  ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS turn"
-    " FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id"
-    " WHERE d.state = 'pending' AND d.next_attempt_at <= ?)"
-    " WHERE turn <= ? ORDER BY turn, next_attempt_at, id"
+    " FROM webhook_endpoints w JOIN webhook_deliveries d ON d.id IN ("
+    "  SELECT id FROM webhook_deliveries WHERE state = 'pending' AND endpoint_id = w.id AND next_attempt_at <= ?1"
+    "  ORDER BY next_attempt_at, id LIMIT ?2))"
+    " ORDER BY turn, next_attempt_at, id"
 )
 _CLAIMED = (
     "SELECT d.id, d.endpoint_id, d.attempts, w.organisation_id, e.id AS message_id, e.payload, w.url,"
@@ -464,24 +468,27 @@ def cancel_pending(conn: sqlite3.Connection, endpoint_id: int, now: float) -> No
 
 
 def post(url: str, addresses: list[str], payload: bytes, headers: dict[str, str], *,
-         verify: ssl.SSLContext | None = None) -> Outcome:
+         verify: ssl.SSLContext | None = None, deadline_seconds: float | None = None) -> Outcome:
     """POST to the first of the given (checked) addresses that takes the connection, never to a fresh lookup of
-    the URL's host; the Host header, TLS server name and certificate check still go by the URL's host name."""
+    the URL's host; the Host header, TLS server name and certificate check still go by the URL's host name. The
+    whole call, every address tried included, ends within `deadline_seconds` (httpx.TimeoutException)."""
+    until = outbound.deadline(SEND_DEADLINE_SECONDS if deadline_seconds is None else deadline_seconds)
     *others, last = addresses
     for address in others:
         try:
-            return _post_to(url, address, payload, headers, verify)
-        except httpx.ConnectError as failed:  # nothing was sent: on to the next address, as any client would
+            return _post_to(url, address, payload, headers, verify, until)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as failed:  # nothing was sent: on to the next address
             log.debug("webhook to %s via %s: %r", url, address, failed)
-    return _post_to(url, last, payload, headers, verify)
+    return _post_to(url, last, payload, headers, verify, until)
 
 
-def _post_to(url: str, address: str, payload: bytes, headers: dict[str, str], verify: ssl.SSLContext | None) -> Outcome:
+def _post_to(url: str, address: str, payload: bytes, headers: dict[str, str], verify: ssl.SSLContext | None,
+             until: outbound.Deadline) -> Outcome:
     named = httpx.URL(url)
     pinned = named.copy_with(host=address)
     headers = {**headers, "host": named.netloc.decode("ascii")}
-    with httpx.Client(timeout=SEND_TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
-                      verify=verify or _public_authorities()) as client:
+    with outbound.client(until, connect_seconds=CONNECT_TIMEOUT_SECONDS,
+                         verify=verify or _public_authorities()) as client:
         with client.stream("POST", pinned, content=payload, headers=headers,
                            extensions={"sni_hostname": named.raw_host.decode("ascii")}) as answer:
             retry_after = _retry_after(answer.headers.get("retry-after"))

@@ -7,6 +7,7 @@ import sqlite3
 from ..core.audit import record_event
 from ..core.handlers import organisation_of, owned_row, public_id, requires_recent_sign_in, secret_page, signed_in_user
 from ..core.http import BadRequest, NotFound, Request, Response, redirect
+from ..core.text import has_control_characters
 from . import webhook_urls, webhooks
 
 MAX_DESCRIPTION = 300
@@ -56,6 +57,8 @@ def create(request: Request) -> Response:
             f"Unknown event type: {unknown[0][:60]}")
     if len(description) > MAX_DESCRIPTION:
         errors["description"] = f"The description may have at most {MAX_DESCRIPTION} characters."
+    elif has_control_characters(description, multiline=True):
+        errors["description"] = "The description may not contain control characters."
     if errors:
         return _page(request, form={"url": url, "event_types": chosen, "description": description}, errors=errors,
                      status=422)
@@ -71,6 +74,7 @@ def create(request: Request) -> Response:
     return secret_page(request, "webhooks/secret.html", title="Webhook endpoint created", url=url, secret=secret)
 
 
+@requires_recent_sign_in
 def toggle(request: Request, endpoint_id: int) -> Response:
     row = _find(request, endpoint_id)
     new_state = "inactive" if row["state"] == "active" else "active"
@@ -150,10 +154,12 @@ def redeliver(request: Request, endpoint_id: int, delivery_id: int) -> Response:
     return redirect(f"/app/webhooks/{public_id(request, 'wh', endpoint_id)}/deliveries")
 
 
+@requires_recent_sign_in
 def confirm_delete(request: Request, endpoint_id: int) -> Response:
     return request.app.render(request, "webhooks/confirm_delete.html", endpoint=_find(request, endpoint_id))
 
 
+@requires_recent_sign_in
 def delete(request: Request, endpoint_id: int) -> Response:
     _find(request, endpoint_id)
     with request.app.db.transaction() as conn:

@@ -68,3 +68,18 @@ def end_other_sessions(conn: sqlite3.Connection, user_id: int, keep_session_id: 
 def mark_authenticated(conn: sqlite3.Connection, id_hash: str, now: float) -> None:
     """The password (and code) were proven again in this session just now."""
     conn.execute("UPDATE sessions SET authenticated_at = ? WHERE id_hash = ?", (now, id_hash))
+
+
+def leave_notice(conn: sqlite3.Connection, id_hash: str, text: str) -> None:
+    """A notice for this session's next page, shown once (take_notice)."""
+    conn.execute("UPDATE sessions SET notice = ? WHERE id_hash = ?", (text, id_hash))
+
+
+def take_notice(db: Database, id_hash: str) -> str | None:
+    """The session's notice, if it has one, which is then gone."""
+    if not db.scalar("SELECT notice IS NOT NULL FROM sessions WHERE id_hash = ?", (id_hash,)):
+        return None  # the common case reads and writes nothing more
+    with db.transaction() as conn:
+        row = conn.execute("SELECT notice FROM sessions WHERE id_hash = ?", (id_hash,)).fetchone()
+        conn.execute("UPDATE sessions SET notice = NULL WHERE id_hash = ?", (id_hash,))
+    return row["notice"] if row is not None else None

@@ -16,9 +16,10 @@ from .user_agents import Device, describe_device
 KINDS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Sign-in failed (wrong password)",
-    "second_factor_failed": "Sign-in failed (wrong two-factor code)",
+    "second_factor_failed": "Wrong two-factor code",
+    "second_factor_throttled": "Two-factor code refused: too many wrong codes",
     "second_factor_abandoned": "Sign-in ended after too many wrong codes",
-    "recovery_code_used": "Signed in with a recovery code",
+    "recovery_code_used": "Recovery code used",
     "sign_out": "Signed out",
     "reauthenticated": "Password confirmed for a sensitive action",
     "reauthentication_failed": "Password confirmation failed",

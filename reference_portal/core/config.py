@@ -40,7 +40,8 @@ class Config:
     demo_passwords: DemoPasswords = field(default_factory=DemoPasswords, repr=False)
     session_idle_seconds: int = 30 * 60
     session_absolute_seconds: int = 12 * 60 * 60
-    # Sensitive actions (revealing or rotating a secret, revoking, 2FA changes) need the password proven this recently.
+    # Sensitive actions (revealing or rotating a secret, revoking or deactivating, deleting, 2FA changes) need the
+    # password proven this recently.
     recent_sign_in_seconds: int = 15 * 60
     max_body_bytes: int = 1024 * 1024
     # How many reverse proxies stand in front and append to X-Forwarded-For; 0 trusts no forwarded header.

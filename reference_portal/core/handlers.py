@@ -8,10 +8,11 @@ import functools
 import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from .accounts import User
 from .http import BadRequest, NotFound, Request, Response, redirect
+from .urls import parse_url
 
 REAUTH_PATH = "/reauth"
 MAX_PASSWORD = 1024
@@ -76,8 +77,9 @@ def _return_path(request: Request) -> str:
     """Where to come back after confirming: this page for a GET, the page the form was on for a POST."""
     if request.method in ("GET", "HEAD"):
         return request.full_path
-    referer = urlsplit(request.header("Referer"))
-    if referer.path and f"{referer.scheme}://{referer.netloc}" == request.base_url:
+    parsed = parse_url(request.header("Referer"))
+    referer = parsed.parts if parsed is not None else None
+    if referer is not None and referer.path and f"{referer.scheme}://{referer.netloc}" == request.base_url:
         return referer.path + (f"?{referer.query}" if referer.query else "")
     return "/app"
 
@@ -87,9 +89,10 @@ def reauth_location(request: Request) -> str:
 
 
 def requires_recent_sign_in(handler: Callable[..., Response]) -> Callable[..., Response]:
-    """For sensitive actions (revealing or rotating a secret, revoking, 2FA changes): a session whose password was
-    proven longer ago than the configured window is sent to confirm it first, and nothing is done. A refused POST
-    is not replayed: the person comes back to the page and does it again."""
+    """For sensitive actions (revealing or rotating a secret, revoking, deactivating or deleting what holds data or
+    access, 2FA changes): a session whose password was proven longer ago than the configured window is sent to
+    confirm it first, and nothing is done. A refused POST is not replayed: the person comes back to the page and
+    does it again."""
 
     @functools.wraps(handler)
     def checked(request: Request, **params: Any) -> Response:

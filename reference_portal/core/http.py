@@ -27,6 +27,7 @@ from .errors import (
     TooManyRequests,
 )
 from .ids import PublicIds
+from .numbers import whole_number
 from .routing import Router
 from .security import Passwords
 from .throttle import LoginThrottle
@@ -160,12 +161,9 @@ class Request:
         raw_length = self.header("Content-Length")
         if not raw_length:
             return b""
-        try:
-            length = int(raw_length)
-        except ValueError:
-            raise BadRequest("The Content-Length header is not a number.") from None
-        if length < 0:
-            raise BadRequest("The Content-Length header is negative.")
+        length = whole_number(raw_length.strip())
+        if length is None:
+            raise BadRequest("The Content-Length header is not a number of bytes.")
         if length > self.max_body_bytes:
             raise PayloadTooLarge()
         try:

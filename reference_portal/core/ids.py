@@ -10,14 +10,14 @@ import hashlib
 import hmac
 import re
 
+from .numbers import LARGEST as LARGEST_ROW, whole_number
+
 STYLES = ("integer", "opaque")
 # The kinds of row that have public IDs, as each prefixes its opaque IDs.
 KINDS = ("app", "key", "sbx", "sub", "wh", "dlv", "rule")
 # What the contract allows any ID to look like (playbooks/contract.toml [ids]): URL-path-safe, at most 128 characters.
 ID_TEXT = re.compile(r"[A-Za-z0-9._~-]{1,128}")
-_DIGITS = re.compile(r"[0-9]{1,19}")
 _HEX_NUMBER = re.compile(r"[1-9a-f][0-9a-f]{0,15}")
-LARGEST_ROW = 2**63 - 1  # SQLite's largest integer: a larger number names no row
 _TAG_LENGTH = 8
 
 
@@ -40,7 +40,7 @@ class PublicIds:
         if not isinstance(text, str) or kind not in KINDS or not ID_TEXT.fullmatch(text):
             return None
         if self.style == "integer":
-            return int(text) if _DIGITS.fullmatch(text) and int(text) <= LARGEST_ROW else None
+            return whole_number(text)
         prefix = f"{kind}_"
         body = text[len(prefix):]
         if not text.startswith(prefix) or len(body) <= _TAG_LENGTH:

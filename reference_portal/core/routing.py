@@ -9,6 +9,7 @@ from typing import Callable
 
 from .errors import MethodNotAllowed, NotFound
 from .ids import KINDS, PublicIds
+from .numbers import whole_number
 
 
 class Access(Enum):
@@ -63,7 +64,10 @@ class Rule:
             if kind is None:
                 params[name] = value
             elif kind == "int":
-                params[name] = int(value)
+                number = whole_number(value)
+                if number is None:
+                    return None
+                params[name] = number
             else:
                 number = (ids or INTEGER_IDS).decode(kind, value)
                 if number is None:

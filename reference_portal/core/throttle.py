@@ -48,6 +48,11 @@ class LoginThrottle:
                 "DELETE FROM login_throttle WHERE last_failure_at < ? AND blocked_until < ?", (now - WINDOW_SECONDS, now)
             )
 
+    def clear(self, keys: dict[str, int]) -> None:
+        """Forget the failures counted under these keys (a right second factor clears its wrong ones)."""
+        with self.db.transaction() as conn:
+            conn.execute(f"DELETE FROM login_throttle WHERE key IN ({','.join('?' * len(keys))})", tuple(keys))
+
     def record_success(self, email: str) -> None:
         with self.db.transaction() as conn:
             conn.execute("DELETE FROM login_throttle WHERE key = ?", (f"account:{email.strip().lower()}",))

@@ -13,10 +13,12 @@ EXPECTED_ACCOUNTS = {
     "dev@example.com": ("developer", "Acme Payments", "admin", False, "developer-demo-pass"),
     "dev-2fa@example.com": ("developer", "Hardened Systems Ltd", "admin", True, "developer-demo-pass"),
     "dev-setup@example.com": ("developer", "Acme Payments", "member", False, "developer-demo-pass"),
+    "dev-sessions@example.com": ("developer", "Acme Payments", "member", False, "developer-demo-pass"),
     "viewer@example.com": ("viewer", None, None, False, "viewer-demo-pass"),
     "admin@example.com": ("operator", None, None, False, "admin-demo-pass"),
     "integrator@example.com": ("developer", "First Integration Ltd", "admin", False, "developer-demo-pass"),
     "golive@example.com": ("developer", "Go-Live Ltd", "admin", False, "developer-demo-pass"),
+    "golive-2@example.com": ("developer", "Go-Live Ltd", "admin", False, "developer-demo-pass"),
 }
 
 

@@ -186,6 +186,9 @@ def test_every_organisation_admin_needs_2fa(golive, portal, clock):
     assert "second@golive.example" not in check["detail"] and "member@" not in check["detail"]
     with portal.db.transaction() as conn:
         conn.execute("UPDATE users SET totp_enabled = 1 WHERE email = 'golive@example.com'")
+    assert "golive-2@example.com" in checks(golive)["admins_2fa"]["detail"]  # the seed's second admin, still off
+    with portal.db.transaction() as conn:
+        conn.execute("UPDATE users SET totp_enabled = 1 WHERE email = 'golive-2@example.com'")
     assert checks(golive)["admins_2fa"]["passed"]  # a member without 2FA does not count
 
 

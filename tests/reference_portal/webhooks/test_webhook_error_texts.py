@@ -118,7 +118,7 @@ def test_connection_failures_read_alike_in_the_log_and_in_detail_only_in_the_ser
     else:
         servers.append(TcpServer(case.behaviour))
         url = f"http://127.0.0.1:{servers[-1].port}/hook"
-    monkeypatch.setattr(webhooks, "SEND_TIMEOUT_SECONDS", case.send_timeout)
+    monkeypatch.setattr(webhooks, "SEND_DEADLINE_SECONDS", case.send_timeout)
     endpoint_id, _ = ui.add_endpoint(url)
     wh.publish(portal)
     caplog.set_level(logging.DEBUG, logger="reference_portal")
