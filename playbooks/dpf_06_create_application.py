@@ -5,7 +5,8 @@ Where Done leads after the secret dialog is not part of the contract, so the flo
 Faults of a broken portal this flow must catch:
 - the secret shown is not the one that works at /oauth/token;
 - the secret does not have the sandbox format (`cs_test_` + 43 characters);
-- the page that shows the secret may be cached, or going back / the lists show the secret again;
+- the page that shows the secret may be cached, or going back, the lists or the application's page show the
+  secret again;
 - the new application is not in the list with the client ID the dialog showed.
 """
 
@@ -14,12 +15,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from playbooks.harness.api_calls import request_token
 from playbooks.harness.controls import heading, revealed, shown_text
-from playbooks.harness.pages import ApplicationForm, ApplicationsPage, SecretDialog, at_path, settled_html
+from playbooks.harness.one_time_secrets import assert_shown_once, secret_page
+from playbooks.harness.pages import ApplicationForm, ApplicationsPage, SecretDialog
 
 FLOW_ID = "DPF-06"
 SANDBOX_SECRET = re.compile(r"^cs_test_[A-Za-z0-9_-]{43}$")
@@ -46,7 +47,7 @@ def test_create_application(flow, open_page, developer, applications, vault, api
 
     with flow.step("Submit and capture one-time secret dialog."):
         with secret_on_screen(page):
-            with page.expect_response(lambda r: r.request.method == "POST" and at_path("/app/apps").match(r.url)) as created:
+            with secret_page(page) as created:
                 revealed(form.create).click()
             expect(dialog.root).to_be_visible()
             client_id = shown_text(dialog.client_id)
@@ -57,22 +58,14 @@ def test_create_application(flow, open_page, developer, applications, vault, api
     with flow.expected_result("app is created and credentials are shown once."):
         secret = vault.get(f"{client_id}.client_secret")
         assert SANDBOX_SECRET.match(secret), "the client secret does not have the sandbox format cs_test_<256 bits>"
-        assert "no-store" in created.value.headers.get("cache-control", ""), "the secret page may be cached"
         # tokens need an approved product: subscribe through the contract's route, never relying on the portal
         # subscribing new applications by itself
-        applications.subscribe(applications.account.application_id(name))
+        application_id = applications.account.application_id(name)
+        applications.subscribe(application_id)
         token = request_token(api, client_id, secret)
         assert token.status_code == 200, f"the new credentials were refused at /oauth/token: HTTP {token.status_code}"
         assert token.json()["token_type"].lower() == "bearer"
-        try:
-            page.go_back()  # to the answer that showed the secret
-        except PlaywrightError as error:  # the browser may not show it again at all: the answer was not stored
-            assert "ERR_CACHE_MISS" in str(error), f"going back failed: {error}"
-        assert secret not in settled_html(page), "going back shows the client secret again"
-        for path in ("/app/apps", "/app/keys"):
-            page.goto(path)
-            assert secret not in page.content(), f"{path} shows the client secret again"
-        page.goto("/app/apps")
+        assert_shown_once(page, created.value, secret, [f"/app/apps/{application_id}", "/app/keys", "/app/apps"])
         listed = ApplicationsPage(page).row(name)
         expect(listed).to_have_count(1)
         assert shown_text(listed.get_by_test_id("client-id")) == client_id, "the list shows another client ID"

@@ -6,7 +6,10 @@ Faults of a broken portal this flow must catch:
   (a constant `active`, or a state outside active/inactive/disabled, fails);
 - a URL cell that is not the endpoint's URL, or event types other than the ones it was created with;
 - a last-delivery cell that does not follow deliveries: after a delivery the flow saw arrive, the active endpoint's
-  cell must report it delivered, and differ from the endpoint that never had one.
+  cell must report it delivered, and differ from the endpoint that never had one;
+- no `disabled` state: an endpoint whose receiver answered 410 Gone (which the contract says disables it) must be
+  shown disabled, with the reason;
+- a state cell whose words are not its data-state (a person reads the words).
 """
 
 from __future__ import annotations
@@ -40,18 +43,27 @@ def toggle(portal: PortalAccount, webhook_id: str) -> None:
         raise PortalContractError(f"POST {action} answered HTTP {answer.status_code}")
 
 
+def says_state(cell, state: str) -> bool:
+    """Whether the words a person reads in a state cell name this state (not "inactive" for "active")."""
+    return re.search(rf"\b{state}\b", shown_text(cell), re.IGNORECASE) is not None
+
+
 def events_named(text: str) -> set[str]:
     return {event for event in EVENT_TYPES if re.search(rf"(?<![\w.]){re.escape(event)}(?![\w.])", text)}
 
 
 @pytest.mark.dpf(FLOW_ID)
 def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, webhook_endpoints, webhook_inbox,
-                                second_webhook_inbox):
+                                second_webhook_inbox, third_webhook_inbox):
     known = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded", "webhook.test"])
     quiet = webhook_endpoints.create(second_webhook_inbox.url, ["credential.rotated"])
+    gone = webhook_endpoints.create(third_webhook_inbox.url, ["webhook.test"])
     toggle(developer_portal, quiet.id)
+    third_webhook_inbox.answer_gone()
     developer_portal.send_test_event(known.id)
+    developer_portal.send_test_event(gone.id)
     webhook_inbox.wait_for(lambda d: d.event.get("type") == "webhook.test")
+    third_webhook_inbox.wait_for(lambda d: d.answered == 410)
     page = open_page(developer)
     webhooks = WebhooksPage(page)
 
@@ -65,6 +77,8 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
         for row in webhooks.rows.all():
             state = row.get_by_test_id("webhook-state").get_attribute("data-state")
             assert state in STATES, f"an endpoint has state {state!r}, not one of {STATES}"
+            assert says_state(row.get_by_test_id("webhook-state"), state), (
+                f"{listed} is {state!r} in data-state and shows {shown_text(row.get_by_test_id('webhook-state'))!r}")
             listed = row.get_attribute("data-webhook-url")
             assert shown_text(row.get_by_test_id("webhook-url")) == listed, f"the row of {listed} shows another URL"
             expect(row.get_by_test_id("last-delivery")).not_to_be_empty()
@@ -79,13 +93,18 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
             shown = events_named(shown_text(row.get_by_test_id("webhook-events")))
             assert shown == events, f"{endpoint.url} shows events {sorted(shown)}; it was created with {sorted(events)}"
         delivered = webhooks.row(known.url).get_by_test_id("last-delivery")
-        # The receiver saw the delivery arrive; the portal records it as it gets the answer: a bounded poll.
+        # The receiver saw the deliveries arrive; the portal records each as it gets the answer: a bounded poll.
         for _ in range(POLLS):
             try:
                 expect(delivered).to_have_text(DELIVERED, timeout=1000)
+                expect(webhooks.state(gone.url)).to_have_attribute("data-state", "disabled", timeout=1000)
                 break
             except AssertionError:
                 page.reload()
+        expect(webhooks.state(gone.url), "an endpoint answered 410 Gone is not disabled").to_have_attribute(
+            "data-state", "disabled")
+        assert says_state(webhooks.state(gone.url), "disabled"), "the disabled endpoint's state reads otherwise"
+        expect(webhooks.row(gone.url).get_by_test_id("disabled-reason")).not_to_be_empty()
         expect(delivered, "the last delivery, which arrived, is not reported delivered").to_have_text(DELIVERED)
         never = shown_text(webhooks.row(quiet.url).get_by_test_id("last-delivery"))
         expect(delivered).not_to_have_text(never)

@@ -7,10 +7,14 @@ Faults of a broken portal this flow must catch:
   came to the deleted one;
 - a deleted endpoint brought back to life by its own routes: a direct POST (with the page's CSRF token) to send it a
   test event or to toggle it must be refused, and nothing may arrive;
-- an endpoint that comes back on a fresh load of the page, or deletion that takes the other endpoint with it.
+- an endpoint that comes back on a fresh load of the page, or deletion that takes the other endpoint with it;
+- retries that outlive the endpoint: it is deleted while a delivery to it is being retried (its receiver answers
+  503 with Retry-After), and nothing may arrive until well after the retry the delivery log said was due.
 """
 
 from __future__ import annotations
+
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -19,25 +23,45 @@ from playbooks.harness.api_calls import access_token, paid
 from playbooks.harness.events import about_payment, event_type
 from playbooks.harness.controls import revealed
 from playbooks.harness.pages import WebhooksPage
+from playbooks.harness.shown_times import shown_time
 
 FLOW_ID = "DPF-24"
+POLLS = 20
+RETRY_AFTER = 3  # seconds, what the doomed endpoint's receiver asks for with each 503
+MARGIN = 1.5  # seconds past the retry that was due, for the portal's clock and its worker's pace
 
 
 @pytest.mark.dpf(FLOW_ID)
-def test_delete_webhook_endpoint(flow, open_page, developer, applications, webhook_endpoints, webhook_inbox,
-                                 second_webhook_inbox, vault, api):
+def test_delete_webhook_endpoint(flow, open_page, developer, developer_portal, applications, webhook_endpoints,
+                                 webhook_inbox, second_webhook_inbox, vault, api):
     doomed = webhook_endpoints.create(webhook_inbox.url, ["payment.succeeded", "webhook.test"])
     witness = webhook_endpoints.create(second_webhook_inbox.url, ["payment.succeeded"])
     app = applications.create(scopes=("payments",))
     token = access_token(api, app.client_id, vault.get(app.secret_name))
+    webhook_inbox.fail_next(1000, status=503, retry_after=RETRY_AFTER)
+    developer_portal.send_test_event(doomed.id)
+    failed_once = webhook_inbox.wait_for(lambda d: d.answered == 503)
     page = open_page(developer)
     webhooks = WebhooksPage(page)
+    page.goto(f"/app/webhooks/{doomed.id}/deliveries")
+    retrying = page.locator(f'[data-testid="delivery-row"][data-event-id="{failed_once.webhook_id}"]')
+    for _ in range(POLLS):  # the portal records the answer as it reads it: a bounded poll, reloading the log
+        if retrying.get_attribute("data-state", timeout=2500) == "retrying":
+            break
+        page.reload()
+    expect(retrying).to_have_attribute("data-state", "retrying")
+    due = shown_time(retrying.get_by_test_id("next-retry"))
+    assert due is not None, "the delivery being retried shows no next-retry time"
     page.goto("/app/webhooks")
 
     with flow.step("Delete endpoint."):
         revealed(webhooks.action(doomed.url, "Delete")).click()
         page.get_by_role("button", name="Delete permanently").click()
         expect(webhooks.heading).to_be_visible()
+        deleted_at = time.time()
+        # had the deletion left its retries going, one would arrive by then
+        last_failure = max(d.received_at for d in webhook_inbox.received())
+        quiet_until = max(due, last_failure + RETRY_AFTER) + MARGIN
 
     with flow.step("Confirm endpoint removal and no active deliveries."):
         expect(webhooks.row(doomed.url)).to_have_count(0)
@@ -57,7 +81,8 @@ def test_delete_webhook_endpoint(flow, open_page, developer, applications, webho
         second_webhook_inbox.wait_for(about_payment(witnessed))
         # The witness event was raised after the forbidden one (and after the attempts to revive the endpoint) and
         # has arrived: the portal had time to send everything else, and the deleted endpoint must have got nothing.
-        sent = [(event_type(d), d.webhook_id) for d in webhook_inbox.received()]
+        sent = [(event_type(d), d.webhook_id) for d in webhook_inbox.received() if d.received_at > deleted_at]
         assert not sent, f"a deleted endpoint still received deliveries: {sent}"
         page.reload()
         expect(webhooks.row(doomed.url)).to_have_count(0)
+        webhook_inbox.stays_quiet(since=deleted_at, until=quiet_until)

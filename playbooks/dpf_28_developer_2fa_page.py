@@ -3,10 +3,12 @@ and a way to account settings.
 
 The state a page shows is proven against the sign-in itself: for the persona with 2FA on, and for the developer
 persona, the flow signs in with the password alone (over HTTP, in a fresh client) and sees whether the portal asks
-for a code. The flow changes no one's 2FA.
+for a code; for the persona with 2FA on it proves the code enforced too (a wrong one and a replayed one refused, the
+authenticator's accepted). The flow changes no one's 2FA.
 
 Faults of a broken portal this flow must catch:
 - the page says "on" for an account whose sign-in asks for no code, or "off" for one whose sign-in does;
+- a second step that takes any six digits, or a code it has taken before;
 - no "since when" or no count of recovery codes left while 2FA is on;
 - no guidance on authenticator apps, or on what to do when the phone is lost;
 - no link to account settings, or one that leads elsewhere.
@@ -21,7 +23,8 @@ from playwright.sync_api import expect
 
 from playbooks.harness.controls import revealed
 from playbooks.harness.pages import at_path
-from playbooks.harness.two_factor import AccountSecurityPage, TwoFactorPage, asks_for_code
+from playbooks.harness.two_factor import (AccountSecurityPage, TwoFactorPage, asks_for_code, authenticator_for,
+                                          prove_second_factor_enforced)
 
 FLOW_ID = "DPF-28"
 
@@ -40,6 +43,8 @@ def test_developer_2fa_page(flow, open_page, developer_2fa, developer, target):
         expect(two_factor.state).to_have_attribute("data-state", "on")
         expect(two_factor.since).to_be_visible()
         expect(two_factor.codes_left).to_have_attribute("data-count", re.compile(r"^\d+$"))
+        codes_left = two_factor.codes_left.get_attribute("data-count")
+        assert str(two_factor.shown_codes_left()) == codes_left, f"the page shows other than {codes_left} codes left"
         expect(two_factor.guidance).to_be_visible()
         expect(two_factor.apps).to_be_visible()
         expect(two_factor.apps).to_have_text(re.compile(r"\w"))  # names apps, as a list or in a sentence
@@ -48,8 +53,10 @@ def test_developer_2fa_page(flow, open_page, developer_2fa, developer, target):
         flow.capture("2FA page of the persona with 2FA on")
 
     with flow.expected_result("2FA controls are visible."):
-        assert asks_for_code(target.base_url, developer_2fa), (
-            "the page says 2FA is on, but signing in as the 2FA persona asks for no code"
+        assert developer_2fa.totp_secret, f"{developer_2fa.key} has no TOTP secret to sign in with"
+        # the page says on: the sign-in asks for a code, refuses a wrong or replayed one, takes the right one
+        prove_second_factor_enforced(
+            target.base_url, developer_2fa, authenticator_for(developer_2fa.totp_secret, portal=target.base_url)
         )
         # The other state, on another account: what its page says must be what its sign-in does.
         other = open_page(developer)

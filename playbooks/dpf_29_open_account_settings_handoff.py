@@ -7,35 +7,37 @@ passed or failed, it turns 2FA off again (password and a fresh code) so the pers
 
 Faults of a broken portal this flow must catch:
 - a set-up that accepts a wrong code;
+- a QR code that is not the secret shown as text (another secret, account, issuer, algorithm, digits or period);
 - a secret shown that is not the one the portal checks codes against (the right code is refused);
 - the 2FA page still saying "off" (or the codes left not 10) after the set-up;
 - a sign-in that asks for no code afterwards, or refuses the authenticator's code;
-- a recovery code that does not sign in, or signs in twice;
+- a second step that takes a wrong code, or the code it has just taken again;
+- a recovery code that does not sign in, or signs in twice, or the count of codes left that does not go down;
 - a download or copy of the recovery codes that is not the codes shown.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from playbooks.harness.controls import label, revealed
 from playbooks.harness.pages import LoginPage, at_path
+from playbooks.harness.qr_codes import decoded_qr_codes, key_uri
 from playbooks.harness.two_factor import (
     REFUSED,
     SECOND_FACTOR_PATH,
-    STEP_SECONDS,
     AccountSecurityPage,
     Authenticator,
     RecoveryCodesPage,
     TwoFactorPage,
+    a_wrong_code,
     asks_for_code,
     new_client,
     password_step,
+    prove_second_factor_enforced,
     second_step,
     sign_out,
     turn_off,
@@ -65,14 +67,6 @@ def in_order(codes: list[str], text: str) -> bool:
     return True
 
 
-def a_wrong_code(secret: str) -> str:
-    """A 6-digit code that is no neighbouring time step's code of the secret."""
-    totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
-    step = int(time.time() // STEP_SECONDS)
-    near = {totp.generate_otp(step + offset) for offset in range(-2, 3)}
-    return next(f"{n:06d}" for n in range(123456, 1_000_000) if f"{n:06d}" not in near)
-
-
 @pytest.mark.dpf(FLOW_ID)
 def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_in, target, vault, secret_on_screen):
     persona = setup_developer
@@ -94,6 +88,20 @@ def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_
             expect(settings.qr_svg).to_be_visible()
             vault.put(f"{persona.key}.totp_secret", settings.secret_text())
             authenticator = Authenticator(vault.get(f"{persona.key}.totp_secret"))
+            # the QR code, read as a phone reads it, sets up the same authenticator as the text (never printed)
+            scanned = [uri for uri in map(key_uri, decoded_qr_codes(settings.qr_svg)) if uri is not None]
+            assert len(scanned) == 1, f"the set-up QR code decodes to {len(scanned)} otpauth:// URIs, not one"
+            uri = scanned[0]
+            assert uri.kind == "totp", f"the QR code sets up {uri.kind!r}, not a time-based code"
+            assert uri.secret == authenticator.secret, "the QR code carries another secret than the one shown as text"
+            assert uri.account.lower() == persona.email.lower(), f"the QR code is for {uri.account!r}, not the account"
+            assert uri.issuer or uri.label_issuer, "the QR code names no issuer"
+            assert not (uri.issuer and uri.label_issuer) or uri.issuer == uri.label_issuer, (
+                f"the QR code's issuer is {uri.issuer!r} in its parameter but {uri.label_issuer!r} in its label"
+            )
+            assert (uri.algorithm, uri.digits, uri.period) == ("SHA1", 6, 30), (
+                f"the QR code sets up {uri.algorithm}, {uri.digits} digits, {uri.period} s, not the contract's codes"
+            )
             settings.confirm(a_wrong_code(authenticator.secret), persona.password)
             expect(settings.code_error).to_be_visible()  # a wrong code is refused: the set-up is still there
             settings.confirm(authenticator.code(), persona.password)
@@ -113,6 +121,7 @@ def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_
             expect(page).to_have_url(at_path("/app/security/2fa"))
             expect(two_factor.state).to_have_attribute("data-state", "on")
             expect(two_factor.codes_left).to_have_attribute("data-count", str(RECOVERY_CODES))
+            assert two_factor.shown_codes_left() == RECOVERY_CODES, "the codes left shown are not its data-count"
 
         with flow.expected_result("2FA setup handoff works."):
             stored = [vault.get(f"{persona.key}.recovery_code_{n}") for n in range(1, RECOVERY_CODES + 1)]
@@ -127,10 +136,13 @@ def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_
             LoginPage(fresh).sign_in(persona.email, persona.password)
             expect(fresh).to_have_url(at_path(SECOND_FACTOR_PATH))
             code_field = label(fresh, "Authentication code")
-            code_field.fill(authenticator.code())
+            signed_in_with = authenticator.code()
+            code_field.fill(signed_in_with)
             code_field.press("Enter")
             expect(fresh).to_have_url(at_path("/app"))
             expect(fresh.get_by_test_id("account-email")).to_have_text(persona.email, ignore_case=True)
+            # and the second step is enforced: a wrong code refused, the code just taken refused again
+            prove_second_factor_enforced(target.base_url, persona, authenticator, accepted=signed_in_with)
 
             # A recovery code signs in once, and never again.
             with new_client(target.base_url) as first:
@@ -146,6 +158,9 @@ def test_open_account_settings_handoff(flow, open_page, setup_developer, signed_
                 reused = second_step(again, stored[0])
                 assert reused.status_code == REFUSED, f"a used recovery code was accepted again: HTTP {reused.status_code}"
                 assert again.get("/app").status_code != 200, "a used recovery code signed in again"
+            page.goto("/app/security/2fa")  # one code used: one fewer left
+            expect(two_factor.codes_left).to_have_attribute("data-count", str(RECOVERY_CODES - 1))
+            assert two_factor.shown_codes_left() == RECOVERY_CODES - 1, "the codes left shown are not its data-count"
     finally:
         if authenticator is not None and asks_for_code(target.base_url, persona):
             # A recovery code the flow never used needs no fresh time step; then the authenticator's codes, since a

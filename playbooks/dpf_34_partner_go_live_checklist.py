@@ -6,8 +6,11 @@ The flow runs as the `go_live_admin` persona, admin of an organisation no other 
 all of that back when it ends (2FA off with a recovery code it kept, rules deleted, policy restored, applications
 and endpoints deleted).
 
-Each check must fail before its item is prepared (products excepted: a portal may subscribe a new application by
-itself) and pass after, and each item is proven by what it does:
+Every check must fail before anything is prepared, fail before its item is prepared and pass after, and fail again
+when its item is undone at the end (none sticks once passed); the page and its JSON twin agree on every check at
+every look. A product the operator approves, while its subscription is pending, fails `products_approved`; the
+organisation's second admin without 2FA (the `go_live_second_admin` persona) fails `admins_2fa` after the first
+turned it on. Each item is proven by what it does:
 1. the production application lists its https callback URLs, none local;
 2. only the rotated secret gets a token, the first-issued one is refused;
 3. the production credential calls one operation of every required product;
@@ -17,7 +20,8 @@ itself) and pass after, and each item is proven by what it does:
 6. the alert fires once its rule is broken: on the usage page and as a signed `usage.alert` delivery;
 7. signing in asks for a second factor.
 
-Faults of a broken portal this flow must catch: a check that passes before its item exists, a JSON twin that
+Faults of a broken portal this flow must catch: a check that passes before its item exists or stays passed once it
+is undone, a pending product counted as approved, 2FA asked of the signed-in admin only, a JSON twin that
 disagrees with the page, a signature check that never sends the wrongly signed event, an alert that never fires,
 an old secret that keeps working after rotation. A target without `/app/go-live` fails with "no /app/go-live".
 
@@ -45,7 +49,8 @@ import standardwebhooks
 from playwright.sync_api import Page, expect
 
 from fixtures.html_forms import elements_by_testid, hidden_fields
-from fixtures.subscriptions import products_for
+from fixtures.subscriptions import approval_mode, offered_in, products_for
+from playbooks.harness.admins_2fa import turn_back_off, turn_on
 from playbooks.harness.api_calls import (
     access_token,
     bearer,
@@ -61,7 +66,8 @@ from playbooks.harness.controls import button, revealed, shown_text
 from playbooks.harness.pages import (ApplicationForm, ApplicationsPage, KeysPage, ProductsPage, SecretDialog,
                                      WebhooksPage)
 from playbooks.harness.secret_scan import kind_of
-from playbooks.harness.two_factor import AccountSecurityPage, Authenticator, RecoveryCodesPage, asks_for_code, turn_off
+from playbooks.harness.two_factor import (AccountSecurityPage, Authenticator, RecoveryCodesPage, asks_for_code,
+                                          prove_second_factor_enforced, turn_off)
 from playbooks.harness.usage_calls import AlertRulesPage
 
 FLOW_ID = "DPF-34"
@@ -103,16 +109,18 @@ def test_partner_go_live_checklist(request, flow, open_page, go_live_admin, vaul
     if partner is not None:
         check_partner_integration(partner, flow, open_page(go_live_admin), go_live_admin, vault, api, target)
     else:
-        prepare_and_check_fresh_objects(flow, open_page, go_live_admin, request.getfixturevalue("data_of"), vault, api,
-                                        target, request.getfixturevalue("webhook_inbox"),
+        prepare_and_check_fresh_objects(flow, open_page, go_live_admin, request.getfixturevalue("go_live_second_admin"),
+                                        request.getfixturevalue("data_of"), vault, api, target,
+                                        request.getfixturevalue("webhook_inbox"),
                                         request.getfixturevalue("secret_on_screen"))
 
 
-def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vault, api, target, webhook_inbox,
-                                    secret_on_screen):
-    """Fresh mode: every item prepared by the flow, checked, and put back."""
+def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, second_admin, data_of, vault, api, target,
+                                    webhook_inbox, secret_on_screen):
+    """Fresh mode: every item prepared by the flow, checked, undone and put back."""
     mine = data_of(go_live_admin)
     portal = mine.account
+    second = data_of(second_admin).account.client  # the organisation's other admin, signed in over HTTP
     page = open_page(go_live_admin)
     go_live = GoLive(page)
     form, dialog, keys, webhooks = ApplicationForm(page), SecretDialog(page), KeysPage(page), WebhooksPage(page)
@@ -123,7 +131,8 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vau
     rule_ids: list[str] = []
     recovery_code_name = f"{go_live_admin.key}.recovery_code"
     two_factor_on = False
-    go_live.open()  # a target without the page fails here, before anything is changed
+    second_authenticator: Authenticator | None = None
+    go_live.all_fail()  # a target without the page fails here, before anything is changed
     try:
         portal.set_rotation_policy(0)  # the rotated-away secret stops working at once
 
@@ -161,19 +170,29 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vau
             assert rotated not in page.content(), "the go-live page shows the secret"
 
         with flow.step("Required APIs subscribed/approved."):
-            required = products_for(portal.products(), {}, "production", None)  # automatic ones, when there are
+            products = portal.products()
+            required = products_for(products, {}, "production", None)  # automatic ones, when there are
             assert required, "no product is offered in production"
             for product in required:
                 # a manual product waits as pending until the operator approves it
                 approve = functools.partial(mine.applications.approve, str(app_id), product)
                 state = ProductsPage(page).subscribe(product, name, approve)
                 expect(state).to_have_attribute("data-state", "approved")
+            go_live.state_of("products_approved", passed=True)
+            # One more product, approved by the operator: while pending it is not approved, and the check fails again.
+            manual = [slug for slug, product in products.items() if slug not in required and approval_mode(product) ==
+                      "manual" and offered_in(product, "production") and offered_in(product, "sandbox")]
+            if manual:
+                assert portal.subscribe(app_id, manual[0]) == "pending", f"{manual[0]} is approved without the operator"
+                go_live.state_of("products_approved", passed=False)
+                mine.applications.approve(str(app_id), manual[0])
+                go_live.state_of("products_approved", passed=True)
+                required.append(manual[0])
             calls = one_call_per_product(api.get("/openapi.json").json(), required)
             production_token = access_token(api, client_id, rotated)
             for product, (path, arguments) in calls.items():
                 answer = call(api, production_token, arguments)
                 assert 200 <= answer.status_code < 300, f"the production app calling {product} ({path}): HTTP {answer.status_code}"
-            go_live.state_of("products_approved", passed=True)
 
         with flow.step("Sandbox test cases passed."):
             go_live.state_of("sandbox_calls", passed=False)
@@ -273,6 +292,9 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vau
                 vault.put(recovery_code_name, codes.texts()[0])
                 two_factor_on = True
             assert asks_for_code(target.base_url, go_live_admin), "signing in does not ask for a second factor"
+            prove_second_factor_enforced(target.base_url, go_live_admin, authenticator)  # wrong and replayed refused
+            go_live.state_of("admins_2fa", passed=False)  # the organisation's second admin has no 2FA yet
+            second_authenticator = turn_on(second, second_admin.password, portal=target.base_url)
             go_live.state_of("admins_2fa", passed=True)
 
         with flow.expected_result("partner integration is operationally ready."):
@@ -285,7 +307,23 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, data_of, vau
             on_page = {e["data-check"]: e["data-state"] for e in elements_by_testid(page.content(), "go-live-check")}
             assert on_page == {c["id"]: "pass" if c["passed"] else "fail" for c in twin["checks"]}
             assert str(twin["application"]["id"]) == app_id, "the checklist is not about the flow's production application"
+            # Each item undone, as the clean-up would, and its check seen failing again (none sticks once passed),
+            # the others passing still; the production application last, as every other check is about it.
+            turn_back_off(second, second_admin.password, second_authenticator)
+            second_authenticator = None
+            while rule_ids:
+                delete_rule(portal.client, rule_ids.pop())
+            endpoint = next(row for row in portal.webhooks() if row.get("data-webhook-url") == webhook_inbox.url)
+            portal.delete_webhook(endpoint["data-webhook-id"])
+            portal.delete_application(sandbox.id)  # its calls are no longer a sandbox application's of the organisation
+            portal.deactivate_credential(portal.credential_id(client_id))
+            go_live.states(admins_2fa=False, alert_rule=False, webhook_signature=False, sandbox_calls=False,
+                           secret_rotated=False, production_app=True, products_approved=True)
+            portal.delete_application(app_id)
+            go_live.state_of("production_app", passed=False)
     finally:
+        if second_authenticator is not None:
+            turn_back_off(second, second_admin.password, second_authenticator)
         if two_factor_on:
             answer = turn_off(portal.client, go_live_admin.password, vault.get(recovery_code_name))
             assert answer.status_code in (302, 303), f"turning 2FA off again answered HTTP {answer.status_code}"

@@ -36,10 +36,13 @@ DEMO_ACCOUNTS = (
     DemoAccount("dev@example.com", "developer", "developer", "admin"),
     DemoAccount("dev-2fa@example.com", "developer", "developer", "admin", totp=True, organisation=HARDENING_ORGANISATION),
     DemoAccount("dev-setup@example.com", "developer", "developer", "member"),
+    DemoAccount("dev-sessions@example.com", "developer", "developer", "member"),
     DemoAccount("viewer@example.com", "viewer", "viewer"),
     DemoAccount("admin@example.com", "operator", "admin"),
     DemoAccount("integrator@example.com", "developer", "developer", "admin", organisation=INTEGRATION_ORGANISATION),
     DemoAccount("golive@example.com", "developer", "developer", "admin", organisation=GO_LIVE_ORGANISATION),
+    # a second admin of Go-Live Ltd: DPF-34 proves `admins_2fa` asks it of every admin, not only the one signed in
+    DemoAccount("golive-2@example.com", "developer", "developer", "admin", organisation=GO_LIVE_ORGANISATION),
 )
 
 

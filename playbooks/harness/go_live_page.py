@@ -7,6 +7,8 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import Page, expect
 
+from fixtures.html_forms import elements_by_testid
+
 
 def words(text: str) -> str:
     """A check's detail as the contract compares page and twin: the same words, however the page breaks its lines."""
@@ -35,17 +37,44 @@ class GoLive:
         return answer.json()
 
     def state_of(self, check_id: str, *, passed: bool) -> None:
-        """The check is in that state on the page, and the JSON twin says the same, with the same words."""
+        """The check is in that state on the page, and the JSON twin says the same, with the same words; every other
+        check is in the same state on the page as in the twin."""
         self.open()
         row = self.check(check_id)
         expect(row).to_have_count(1)
-        expect(row).to_have_attribute("data-state", "pass" if passed else "fail")
+        expect(row, f"go-live check {check_id}").to_have_attribute("data-state", "pass" if passed else "fail")
         detail = words(row.get_by_test_id("go-live-check-detail").inner_text())
-        twin = {c["id"]: c for c in self.twin()["checks"]}[check_id]
+        checks = self.twin()["checks"]
+        twin = {c["id"]: c for c in checks}[check_id]
         assert twin["passed"] is passed, f"/app/go-live.json says {check_id} passed={twin['passed']}, the page not"
         assert words(twin["detail"]) == detail, f"the page and /app/go-live.json explain {check_id} differently"
         if not passed:
             assert row.get_by_test_id("go-live-check-link").get_attribute("href"), f"{check_id} links to no fix"
+        on_page = {e["data-check"]: e["data-state"] for e in elements_by_testid(self.page.content(), "go-live-check")}
+        assert on_page == {c["id"]: "pass" if c["passed"] else "fail" for c in checks}, (
+            f"the page's checks {on_page} are not /app/go-live.json's"
+        )
+
+    def states(self, **passed: bool) -> None:
+        """In one look: each named check in its state (check_id=True for passing), on the page and in the twin, and
+        every check in the same state on both."""
+        self.open()
+        checks = self.twin()["checks"]
+        in_twin = {c["id"]: "pass" if c["passed"] else "fail" for c in checks}
+        on_page = {e["data-check"]: e["data-state"] for e in elements_by_testid(self.page.content(), "go-live-check")}
+        assert on_page == in_twin, f"the page's checks {on_page} are not /app/go-live.json's {in_twin}"
+        wrong = {check: on_page.get(check) for check, state in passed.items()
+                 if on_page.get(check) != ("pass" if state else "fail")}
+        assert not wrong, f"these go-live checks are not as they should be now: {wrong}"
+
+    def all_fail(self) -> None:
+        """Before the flow prepares anything: every check fails, on the page and in the twin."""
+        self.open()
+        checks = self.twin()["checks"]
+        on_page = {e["data-check"]: e["data-state"] for e in elements_by_testid(self.page.content(), "go-live-check")}
+        passing = sorted({c["id"] for c in checks if c["passed"]} | {c for c, s in on_page.items() if s != "fail"})
+        assert not passing, f"before anything is prepared, these go-live checks pass: {passing}"
+        assert len(on_page) == len(checks) == 7, f"the page shows {len(on_page)} checks, the twin {len(checks)}"
 
     def passes(self, check_id: str) -> str:
         """Partner mode, where nothing is prepared: the check must pass on the page and in the JSON twin alike; when

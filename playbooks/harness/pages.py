@@ -223,6 +223,8 @@ class SessionsSection:
         # data-current is true (in any letter case) on the viewing session's row only; other rows may say
         # anything else, or leave the attribute out
         self.current_rows = self.root.locator('[data-testid="session-row"][data-current="true" i]')
+        self.rows = self.root.get_by_test_id("session-row")
+        self.sign_out_others = button(page, "Sign out all other sessions")  # reach it with revealed()
 
     def row(self, session_id: str) -> Locator:
         return self.root.locator(f'[data-testid="session-row"][data-session-id="{session_id}"]')

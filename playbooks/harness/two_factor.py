@@ -1,9 +1,11 @@
 """Two-factor authentication as the flows see it: the screens DPF-28, DPF-29 and DPF-33 share (page objects: locators
-from the contract, verbs as methods, no assertions), the authenticator app the harness plays, and the sign-in's
-password step over HTTP, to learn whether a persona is asked for a code."""
+from the contract, verbs as methods, no assertions), the authenticator app the harness plays, the sign-in's
+password step over HTTP, to learn whether a persona is asked for a code, and the one proof that the second step is
+enforced (prove_second_factor_enforced) every flow relying on 2FA makes."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ STEP_SECONDS = 30  # RFC 6238's time step, which the contract's second factor us
 CLOCK_SKEW_SECONDS = 2  # how far behind the harness's clock a portal's may be
 SECOND_FACTOR_PATH = contract().route("second_factor_form").path
 REFUSED = 401  # a wrong password or code at the contract's 2FA forms
+DASHBOARD_PATH = contract().route("dashboard").path
 
 
 class TwoFactorPage:
@@ -40,6 +43,11 @@ class TwoFactorPage:
         self.apps = page.get_by_test_id("authenticator-apps")
         self.lost_phone = page.get_by_test_id("lost-phone")
         self.account_settings = link(page, "Account settings")  # reach it with revealed()
+
+    def shown_codes_left(self) -> int | None:
+        """The count of recovery codes left as a person reads it: the first number of the element's text."""
+        number = re.search(r"\d+", self.codes_left.inner_text())
+        return int(number.group()) if number else None
 
 
 class AccountSecurityPage:
@@ -169,6 +177,60 @@ def asks_for_code(base_url: str, persona: Persona) -> bool:
             return True
         sign_out(client)
         return False
+
+
+def a_wrong_code(secret: str) -> str:
+    """A 6-digit code that is no neighbouring time step's code of the secret."""
+    totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
+    step = int(time.time() // STEP_SECONDS)
+    near = {totp.generate_otp(step + offset) for offset in range(-2, 3)}
+    return next(f"{n:06d}" for n in range(123456, 1_000_000) if f"{n:06d}" not in near)
+
+
+def opens_dashboard(client: httpx.Client) -> bool:
+    return client.get(DASHBOARD_PATH).status_code == 200
+
+
+def signed_in_by(answer: httpx.Response) -> bool:
+    """Whether the second step's answer took the code: a redirect on, not back to the sign-in."""
+    onwards = urlsplit(answer.headers.get("location", "")).path
+    return answer.status_code in (302, 303) and not onwards.startswith("/login")
+
+
+def prove_second_factor_enforced(
+    base_url: str, persona: Persona, authenticator: Authenticator, *, accepted: str | None = None, tries: int = 2
+) -> None:
+    """The sign-in's second step is enforced, over HTTP in fresh clients: the password alone leads to it and opens
+    no developer page; a wrong code is refused (401) and opens none either; the authenticator's next code signs in
+    (or `accepted`: a code the portal has just taken from this persona elsewhere, e.g. in the browser); and that
+    code, replayed in a new sign-in, is refused. `tries`: codes to spend when another process used a step."""
+    with new_client(base_url) as client:
+        assert password_step(client, persona) == SECOND_FACTOR_PATH, (
+            f"signing in as {persona.key} with the password alone asks for no code"
+        )
+        assert not opens_dashboard(client), f"the password alone opened the dashboard for {persona.key}"
+        wrong = second_step(client, a_wrong_code(authenticator.secret))
+        assert wrong.status_code == REFUSED, f"a wrong code at the second step answered HTTP {wrong.status_code}"
+        assert not opens_dashboard(client), "a wrong code at the second step opened the dashboard"
+        if accepted is None:
+            typed: list[str] = []
+
+            def post(code: str) -> httpx.Response:
+                typed.append(code)
+                return second_step(client, code)
+
+            answer = post_with_fresh_code(authenticator, post, tries)
+            assert signed_in_by(answer), f"the authenticator's code was refused: HTTP {answer.status_code}"
+            assert opens_dashboard(client), "the authenticator's code did not sign the persona in"
+            accepted = typed[-1]
+            sign_out(client)
+    with new_client(base_url) as again:
+        assert password_step(again, persona) == SECOND_FACTOR_PATH
+        replayed = second_step(again, accepted)
+        assert replayed.status_code == REFUSED, (
+            f"a code the portal had accepted was accepted again in a new sign-in: HTTP {replayed.status_code}"
+        )
+        assert not opens_dashboard(again), "a replayed code opened the dashboard"
 
 
 def turn_off(client: httpx.Client, password: str, code: str) -> httpx.Response:

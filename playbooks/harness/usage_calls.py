@@ -28,6 +28,9 @@ class MadeCalls:
     failed: dict[str, tuple[int, str]] = field(default_factory=dict)  # request ID -> (status, error code)
     unattributed: list[str] = field(default_factory=list)  # unknown-token calls: no application's
     token_requests: int = 0  # successful POST /oauth/token of the application
+    # the round trips the harness measured: the latency a portal logs for a call is never more than its round trip
+    round_trips_ms: list[float] = field(default_factory=list)  # of the /api/v1/… calls with the application
+    token_round_trips_ms: list[float] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -40,6 +43,16 @@ class MadeCalls:
         requests (the portal's choice). Anything else is a count that is not the calls made."""
         return self.total, self.total + self.token_requests
 
+    @property
+    def ids(self) -> set[str]:
+        """The request IDs of the /api/v1/… calls made with the application."""
+        return {*self.good, *self.failed}
+
+    def slowest_ms(self, counted: int) -> float:
+        """The longest round trip of the calls a usage count of `counted` holds (token requests in it or not)."""
+        with_tokens = counted == self.total + self.token_requests and self.token_requests > 0
+        return max(self.round_trips_ms + (self.token_round_trips_ms if with_tokens else []))
+
 
 def make_calls(api: httpx.Client, client_id: str, secret: str, *, good: int, bad: int, unknown: int = 0) -> MadeCalls:
     """A token request, `good` payment listings, `bad` payments with a body the schema refuses (400, with a valid
@@ -48,16 +61,19 @@ def make_calls(api: httpx.Client, client_id: str, secret: str, *, good: int, bad
     answer = request_token(api, client_id, secret)
     assert answer.status_code == 200, f"POST /oauth/token answered HTTP {answer.status_code}"
     made.token_requests += 1
+    made.token_round_trips_ms.append(answer.elapsed.total_seconds() * 1000)
     token = answer.json()["access_token"]
     for _ in range(good):
         answer = list_payments(api, token)
         assert answer.status_code == 200, f"GET /api/v1/payments answered HTTP {answer.status_code}"
         made.good.append(answer.headers[REQUEST_ID])
+        made.round_trips_ms.append(answer.elapsed.total_seconds() * 1000)
     for _ in range(bad):
         answer = api.post("/api/v1/payments", json={"amount": 100, "currency": "GBP", "colour": "red"},
                           headers=bearer(token))
         assert answer.status_code == 400, f"a payment with an unknown field answered HTTP {answer.status_code}, not 400"
         made.failed[answer.headers[REQUEST_ID]] = (400, answer.json()["error"])
+        made.round_trips_ms.append(answer.elapsed.total_seconds() * 1000)
     for _ in range(unknown):
         answer = list_payments(api, UNKNOWN_TOKEN)
         assert answer.status_code == 401, f"an unknown token answered HTTP {answer.status_code}, not 401"
@@ -93,6 +109,13 @@ class UsagePage:
         raw = self.card(metric).get_attribute("data-value")
         assert raw not in (None, ""), f"the {metric} card has no value"
         return float(raw)
+
+    def shown(self, metric: str) -> float:
+        """The value a person reads on a card: the first number of its text (thousands separators aside)."""
+        text = self.card(metric).inner_text()
+        number = re.search(r"-?\d[\d,]*(\.\d+)?", text)
+        assert number, f"the {metric} card shows no number: {text!r}"
+        return float(number.group().replace(",", ""))
 
     def series_sum(self, attribute: str) -> int:
         return sum(int(row.get_attribute(attribute) or "0") for row in self.series.all())

@@ -1,7 +1,14 @@
-"""DPF-01 must fail when signing in does not open the developer workspace."""
+"""DPF-01 must fail when signing in does not open the developer workspace, or a wrong password signs in."""
 
 from reference_portal.areas import auth
+from reference_portal.core.security import Passwords
 from reference_portal.core.sessions import SessionStore
+
+
+def test_fails_when_any_password_signs_in_to_a_known_email(monkeypatch, start_portal, run_playbook):
+    monkeypatch.setattr(Passwords, "verify", lambda self, stored_hash, password: stored_hash is not None)
+    outcome = run_playbook("DPF-01", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
 
 
 def test_fails_when_sign_in_lands_somewhere_else(monkeypatch, start_portal, run_playbook):

@@ -38,3 +38,23 @@ def test_fails_when_an_existing_app_shows_a_client_id_no_credential_has(start_po
         credentials.issue(conn, app_id, "sandbox", 0)
     outcome = run_playbook("DPF-05", portal)
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_last_used_does_not_follow_use(start_portal, run_playbook, patched_template):
+    templates = patched_template("apps/list.html", '<td data-testid="last-used">{{ app.last_used_at | when }}</td>',
+                                 '<td data-testid="last-used">never</td>')
+    outcome = run_playbook("DPF-05", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_list_shows_another_organisations_application(start_portal, run_playbook,
+                                                                    replace_route_endpoint):
+    def every_organisations_applications(request):
+        rows = request.app.db.query(
+            "SELECT a.*, c.client_id, c.state AS credential_state FROM applications a"
+            " LEFT JOIN credentials c ON c.application_id = a.id ORDER BY a.created_at, a.id")
+        return request.app.render(request, "apps/list.html", applications=rows, deleted=False)
+
+    routes = replace_route_endpoint("/app/apps", every_organisations_applications)
+    outcome = run_playbook("DPF-05", start_portal(routes=routes))
+    assert outcome.outcome == "failed", str(outcome)

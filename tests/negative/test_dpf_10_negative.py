@@ -41,3 +41,21 @@ def test_fails_when_the_page_hides_the_previous_secret_expiry(start_portal, run_
     templates = patched_template("keys/list.html", 'data-testid="previous-secret-expiry"', 'data-testid="expiry"')
     outcome = run_playbook("DPF-10", start_portal(templates=templates))
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_previous_secret_outlives_the_shortest_grace(monkeypatch, start_portal, run_playbook):
+    rotate = credentials.rotate
+    monkeypatch.setattr(
+        credentials, "rotate",
+        lambda conn, cid, environment, grace, now: rotate(conn, cid, environment, 3600 if 0 < grace < 3600 else grace,
+                                                          now),
+    )
+    outcome = run_playbook("DPF-10", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_expiry_shown_is_not_the_policys(start_portal, run_playbook, patched_template):
+    templates = patched_template("keys/list.html", '<time datetime="{{ c.previous_secret_expires_at | iso }}">',
+                                 '<time datetime="{{ (c.previous_secret_expires_at - 1800) | iso }}">')
+    outcome = run_playbook("DPF-10", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)

@@ -41,3 +41,10 @@ def test_fails_when_the_secret_shown_and_copied_is_not_the_one_stored(monkeypatc
     )
     outcome = run_playbook("DPF-11", start_portal())
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_keys_page_shows_a_garbled_client_id(start_portal, run_playbook, patched_template):
+    templates = patched_template("keys/list.html", '<code data-testid="client-id">{{ c.client_id }}</code>',
+                                 '<code data-testid="client-id">{{ c.client_id[:-2] }}xx</code>')
+    outcome = run_playbook("DPF-11", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)

@@ -10,6 +10,10 @@ TEMPLATE_FAULTS = {
     "last-endpoint-of-each-product-missing": ("{% for op in section.operations %}\n  <article",
                                               "{% for op in section.operations[:-1] %}\n  <article"),
     "broken-anchor": ('<article id="op-{{ op.operationId }}"', '<article id="operation-{{ op.operationId }}"'),
+    "curl-example-wrong-method": ('<pre data-testid="curl-example">{{ op.curl }}</pre>',
+                                  '<pre data-testid="curl-example">{{ op.curl | replace("-X GET", "-X POST") }}</pre>'),
+    "curl-example-that-does-not-work": ('<pre data-testid="curl-example">{{ op.curl }}</pre>',
+                                        '<pre data-testid="curl-example">{{ op.curl | replace("$ACCESS_TOKEN", "$CLIENT_SECRET") }}</pre>'),
 }
 
 

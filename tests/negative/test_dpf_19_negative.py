@@ -2,6 +2,8 @@
 
 import pytest
 
+from reference_portal.areas import webhooks
+
 FAULTS = {
     "state-unknown": ('data-testid="webhook-state" data-state="{{ w.state }}"', 'data-testid="webhook-state" data-state="unknown"'),
     "state-always-active": ('data-testid="webhook-state" data-state="{{ w.state }}"', 'data-testid="webhook-state" data-state="active"'),
@@ -18,4 +20,22 @@ FAULTS = {
 @pytest.mark.parametrize("old, new", FAULTS.values(), ids=FAULTS.keys())
 def test_fails_when_the_webhooks_page_is_wrong(old, new, start_portal, run_playbook, patched_template):
     outcome = run_playbook("DPF-19", start_portal(templates=patched_template("webhooks/list.html", old, new)))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_state_shown_is_not_its_data_state(start_portal, run_playbook, patched_template):
+    templates = patched_template("webhooks/list.html", 'data-state="{{ w.state }}">{{ w.state }}',
+                                 'data-state="{{ w.state }}">active')
+    outcome = run_playbook("DPF-19", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_an_endpoint_answering_gone_is_never_disabled(monkeypatch, start_portal, run_playbook):
+    record = webhooks.DeliveryWorker.record
+
+    def gone_is_retried(self, claim, status, *rest, **named):
+        return record(self, claim, 500 if status == 410 else status, *rest, **named)
+
+    monkeypatch.setattr(webhooks.DeliveryWorker, "record", gone_is_retried)
+    outcome = run_playbook("DPF-19", start_portal())
     assert outcome.outcome == "failed", str(outcome)

@@ -37,3 +37,9 @@ def test_fails_when_the_endpoint_keeps_only_one_event_type(start_portal, run_pla
     routes = replace_route_endpoint("/app/webhooks", create_with_first_type, method="POST")
     outcome = run_playbook("DPF-20", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_secret_page_may_be_cached(start_portal, run_playbook, make_cacheable, replace_route_endpoint):
+    routes = replace_route_endpoint("/app/webhooks", make_cacheable(webhooks_ui.create), method="POST")
+    outcome = run_playbook("DPF-20", start_portal(routes=routes))
+    assert outcome.outcome == "failed", str(outcome)

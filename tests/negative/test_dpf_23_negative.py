@@ -25,3 +25,27 @@ FAULTS = {
 def test_fails_when_the_log_hides_attempts(old, new, start_portal, run_playbook, patched_template):
     outcome = run_playbook("DPF-23", start_portal(templates=patched_template("webhooks/deliveries.html", old, new)))
     assert outcome.outcome == "failed", str(outcome)
+
+
+NEXT_RETRY = '<time datetime="{{ d.next_attempt_at | iso }}">'
+NEXT_RETRY_FAULTS = {
+    "next-retry-missing": (NEXT_RETRY, '<time>'),
+    "next-retry-is-the-last-attempt": (NEXT_RETRY, '<time datetime="{{ d.updated_at | iso }}">'),
+}
+
+
+@pytest.mark.parametrize("old, new", NEXT_RETRY_FAULTS.values(), ids=NEXT_RETRY_FAULTS.keys())
+def test_fails_when_next_retry_is_not_the_next_attempt(old, new, start_portal, run_playbook, patched_template):
+    outcome = run_playbook("DPF-23", start_portal(templates=patched_template("webhooks/deliveries.html", old, new)))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_a_delivery_never_reaches_failed(monkeypatch, start_portal, run_playbook):
+    record = webhooks.DeliveryWorker.record
+
+    def gone_is_retried(self, claim, status, *rest, **named):
+        return record(self, claim, 500 if status == 410 else status, *rest, **named)
+
+    monkeypatch.setattr(webhooks.DeliveryWorker, "record", gone_is_retried)
+    outcome = run_playbook("DPF-23", start_portal())
+    assert outcome.outcome == "failed", str(outcome)

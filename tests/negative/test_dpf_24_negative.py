@@ -2,10 +2,12 @@
 late), or can be brought back by its own routes."""
 
 import json
+import threading
+import time
 
 import httpx
 
-from reference_portal.areas import webhooks
+from reference_portal.areas import webhooks, webhooks_ui
 from reference_portal.core.http import redirect
 
 
@@ -65,4 +67,32 @@ def test_fails_when_a_deleted_endpoint_can_be_toggled_back(start_portal, run_pla
     """Deletion only deactivates and hides: nothing is delivered, but the endpoint's toggle route still works."""
     routes = replace_route_endpoint("/app/webhooks/<wh:endpoint_id>/delete", _hide_as_inactive, method="POST")
     outcome = run_playbook("DPF-24", start_portal(routes=routes, templates=patched_template(*HIDE_IN_LIST)))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def _post_quietly(url: str, payload: bytes, message_id: str) -> None:
+    try:
+        httpx.post(url, content=payload, timeout=5,
+                   headers={"content-type": "application/json", "webhook-id": message_id})
+    except httpx.HTTPError:
+        pass  # the receiver is gone once the playbook has ended
+
+
+def test_fails_when_retries_outlive_the_deleted_endpoint(start_portal, run_playbook, replace_route_endpoint):
+    """The endpoint is deleted, but the retries already queued for it still go out when they are due."""
+
+    def delete_leaving_retries(request, endpoint_id):
+        pending = request.app.db.query(
+            "SELECT w.url, e.id AS message_id, e.payload, d.next_attempt_at FROM webhook_deliveries d"
+            " JOIN webhook_endpoints w ON w.id = d.endpoint_id JOIN webhook_events e ON e.id = d.event_id"
+            " WHERE d.endpoint_id = ? AND d.state = 'pending'", (endpoint_id,))
+        for row in pending:
+            retry = threading.Timer(max(0.0, row["next_attempt_at"] - time.time()), _post_quietly,
+                                    (row["url"], row["payload"], row["message_id"]))
+            retry.daemon = True
+            retry.start()
+        return webhooks_ui.delete(request, endpoint_id=endpoint_id)
+
+    routes = replace_route_endpoint("/app/webhooks/<wh:endpoint_id>/delete", delete_leaving_retries, method="POST")
+    outcome = run_playbook("DPF-24", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)

@@ -1,7 +1,8 @@
-"""DPF-26 must fail when filters or the custom range are ignored, error-heavy periods are hidden or the FAQ link loses
-its code."""
+"""DPF-26 must fail when filters or the custom range are ignored, error-heavy periods are hidden, the FAQ link loses
+its code, or a drill-down lists calls of another period or another application."""
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -35,4 +36,25 @@ def test_fails_when_the_custom_range_is_ignored(start_portal, run_playbook, repl
         return usage.index(request)
 
     outcome = run_playbook("DPF-26", start_portal(routes=replace_route_endpoint("/app/usage", ignoring_the_range)))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_drill_down_ignores_its_period(monkeypatch, start_portal, run_playbook):
+    log_rows = usage.log_rows
+    monkeypatch.setattr(usage, "log_rows", lambda request, organisation_id, filters, limit:
+                        log_rows(request, organisation_id, replace(filters, bucket=None), limit))
+    outcome = run_playbook("DPF-26", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_drill_down_ignores_its_application(monkeypatch, start_portal, run_playbook):
+    log_rows = usage.log_rows
+
+    def every_application_of_the_period(request, organisation_id, filters, limit):
+        if filters.bucket is not None:
+            filters = replace(filters, application_id=None)
+        return log_rows(request, organisation_id, filters, limit)
+
+    monkeypatch.setattr(usage, "log_rows", every_application_of_the_period)
+    outcome = run_playbook("DPF-26", start_portal())
     assert outcome.outcome == "failed", str(outcome)

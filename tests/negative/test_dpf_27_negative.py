@@ -1,4 +1,5 @@
-"""DPF-27 must fail when the FAQ search ignores its query, loses the error-code anchors or hides "no results"."""
+"""DPF-27 must fail when the FAQ search ignores its query, lists articles about other things, loses the error-code
+anchors or hides "no results"."""
 
 import pytest
 
@@ -23,3 +24,19 @@ def test_fails_when_the_search_ignores_its_query(start_portal, run_playbook, rep
 
     outcome = run_playbook("DPF-27", start_portal(routes=replace_route_endpoint("/app/faq", ignoring_the_query)))
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_a_search_lists_every_article(monkeypatch, start_portal, run_playbook):
+    find = faq.find
+
+    def every_article_the_matching_first(query):
+        found = find(query)
+        if not found.hits:
+            return found
+        rest = [hit for hit in find("").hits if hit.article not in [h.article for h in found.hits]]
+        return faq.Results([*found.hits, *rest], found.searched, found.unmatched)
+
+    monkeypatch.setattr(faq, "find", every_article_the_matching_first)
+    outcome = run_playbook("DPF-27", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+

@@ -1,10 +1,13 @@
 """DPF-28 must fail when the 2FA page shows a state the sign-in does not have, hides when it was turned on or the
-recovery codes left, leaves out the guidance, or does not lead to account settings."""
+recovery codes left, leaves out the guidance, does not lead to account settings, or its sign-in's second step takes any
+six digits or a code taken before."""
 
 import dataclasses
 
 from reference_portal.areas import auth
 from reference_portal.core.accounts import get_user
+
+from .second_factor_faults import accept_any_six_digits, accept_replayed_codes
 
 STATE = """data-state="{{ 'on' if enabled else 'off' }}">{{ "On" if enabled else "Off" }}"""
 
@@ -48,4 +51,16 @@ def test_fails_when_the_recovery_codes_left_are_hidden(start_portal, run_playboo
 def test_fails_when_account_settings_leads_elsewhere(start_portal, run_playbook, patched_template):
     templates = patched_template("security/two_factor.html", 'href="/account/security"', 'href="/app"')
     outcome = run_playbook("DPF-28", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_second_step_takes_any_six_digits(monkeypatch, start_portal, run_playbook):
+    accept_any_six_digits(monkeypatch)
+    outcome = run_playbook("DPF-28", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_second_step_takes_a_replayed_code(monkeypatch, start_portal, run_playbook):
+    accept_replayed_codes(monkeypatch)
+    outcome = run_playbook("DPF-28", start_portal())
     assert outcome.outcome == "failed", str(outcome)

@@ -1,10 +1,13 @@
-"""DPF-29 must fail when the set-up accepts any code, shows a secret the portal does not check codes against, leaves
-the 2FA page saying "off", lets a recovery code sign in twice, or offers a download that is not the codes shown."""
+"""DPF-29 must fail when the set-up accepts any code, shows a secret the portal does not check codes against, a QR
+code of another secret, leaves the 2FA page saying "off", lets the second step take any six digits, lets a recovery
+code sign in twice or the count of codes left stay, or offers a download that is not the codes shown."""
 
 import pyotp
 
-from reference_portal.areas import auth, two_factor
-from reference_portal.core import second_factor
+from reference_portal.areas import two_factor
+from reference_portal.core import code_guard, second_factor
+
+from .second_factor_faults import accept_any_six_digits
 
 
 def test_fails_when_the_set_up_accepts_any_code(monkeypatch, start_portal, run_playbook):
@@ -46,7 +49,7 @@ def test_fails_when_a_recovery_code_signs_in_twice(monkeypatch, start_portal, ru
             conn.execute("UPDATE recovery_codes SET used_at = NULL WHERE user_id = ?", (user_id,))
         return check
 
-    monkeypatch.setattr(auth, "consume_code", reusable)
+    monkeypatch.setattr(code_guard, "consume_code", reusable)
     outcome = run_playbook("DPF-29", start_portal())
     assert outcome.outcome == "failed", str(outcome)
 
@@ -54,5 +57,25 @@ def test_fails_when_a_recovery_code_signs_in_twice(monkeypatch, start_portal, ru
 def test_fails_when_the_download_is_not_the_codes_shown(start_portal, run_playbook, patched_template):
     templates = patched_template("account/recovery_codes.html", 'href="{{ download_href }}"',
                                  'href="data:text/plain;charset=utf-8,{{ codes[1:] | join(\'%0A\') }}"')
+    outcome = run_playbook("DPF-29", start_portal(templates=templates))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_qr_code_is_of_another_secret(monkeypatch, start_portal, run_playbook):
+    draw = two_factor._qr_svg
+    monkeypatch.setattr(two_factor, "_qr_svg", lambda secret, email: draw(second_factor.new_totp_secret(), email))
+    outcome = run_playbook("DPF-29", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_second_step_takes_any_six_digits(monkeypatch, start_portal, run_playbook):
+    accept_any_six_digits(monkeypatch)
+    outcome = run_playbook("DPF-29", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_codes_left_never_count_down(start_portal, run_playbook, patched_template):
+    templates = patched_template("security/two_factor.html", 'data-count="{{ codes_left }}">{{ codes_left }} of 10',
+                                 'data-count="10">10 of 10')
     outcome = run_playbook("DPF-29", start_portal(templates=templates))
     assert outcome.outcome == "failed", str(outcome)

@@ -1,5 +1,6 @@
 """DPF-30 must fail when the sessions list leaves a session out or mislabels "this session", when the browser and OS
-are not read from the User-Agent, and when removing a session does not sign exactly that browser out."""
+are not read from the User-Agent, when removing a session does not sign exactly that browser out, and when signing the
+other sessions out leaves one."""
 
 from dataclasses import replace
 
@@ -10,6 +11,7 @@ from reference_portal.core.http import redirect
 from reference_portal.core.user_agents import Device
 
 REVOKE = "/app/security/sessions/<session_id>/revoke"
+REVOKE_OTHERS = "/app/security/sessions/revoke-others"
 LISTED = account_sessions.active_sessions
 
 
@@ -83,5 +85,36 @@ def test_fails_when_removing_one_session_ends_every_session(start_portal, run_pl
         return redirect("/app/security/2fa?session_removed=1")
 
     routes = replace_route_endpoint(REVOKE, end_all, method="POST")
+    outcome = run_playbook("DPF-30", start_portal(routes=routes))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_removing_one_session_ends_every_other_session(start_portal, run_playbook, replace_route_endpoint):
+    def end_all_others(request, session_id):
+        user = signed_in_user(request)
+        with request.app.db.transaction() as conn:
+            session_store.end_other_sessions(conn, user.id, keep_session_id=request.session.id_hash)
+        return redirect("/app/security/2fa?session_removed=1")
+
+    routes = replace_route_endpoint(REVOKE, end_all_others, method="POST")
+    outcome = run_playbook("DPF-30", start_portal(routes=routes))
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_signing_the_others_out_leaves_one(start_portal, run_playbook, replace_route_endpoint):
+    def all_but_the_newest_other(request):
+        user = signed_in_user(request)
+        with request.app.db.transaction() as conn:
+            spared = conn.execute(
+                "SELECT id_hash FROM sessions WHERE user_id = ? AND id_hash != ? ORDER BY created_at DESC LIMIT 1",
+                (user.id, request.session.id_hash),
+            ).fetchone()
+            conn.execute(
+                "DELETE FROM sessions WHERE user_id = ? AND id_hash NOT IN (?, ?)",
+                (user.id, request.session.id_hash, spared[0] if spared else ""),
+            )
+        return redirect("/app/security/2fa#sessions")
+
+    routes = replace_route_endpoint(REVOKE_OTHERS, all_but_the_newest_other, method="POST")
     outcome = run_playbook("DPF-30", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)

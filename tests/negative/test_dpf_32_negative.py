@@ -46,3 +46,15 @@ def test_fails_when_the_event_carries_another_amount(monkeypatch, start_portal, 
     monkeypatch.setattr(webhooks, "publish", publish_rounded)
     outcome = run_playbook("DPF-32", start_portal())
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_test_event_is_unsigned(monkeypatch, start_portal, run_playbook):
+    headers = webhooks.DeliveryWorker._headers
+
+    def test_events_unsigned(self, claim):
+        signed = headers(self, claim)
+        return {**signed, "webhook-signature": "v1,AAAA"} if b'"webhook.test"' in claim.payload else signed
+
+    monkeypatch.setattr(webhooks.DeliveryWorker, "_headers", test_events_unsigned)
+    outcome = run_playbook("DPF-32", start_portal())
+    assert outcome.outcome == "failed", str(outcome)

@@ -1,10 +1,13 @@
 """DPF-33 must fail when the old API secret keeps working after its rotation, deliveries are not signed with the
-rotated webhook secret, or 2FA is not on for the persona (the page says off, or the sign-in asks for no code)."""
+rotated webhook secret, or 2FA is not on for the persona (the page says off, or the sign-in asks for no code, or takes
+any six digits or a code taken before)."""
 
 import dataclasses
 
 from reference_portal.areas import auth, credentials
 from reference_portal.core.accounts import get_user
+
+from .second_factor_faults import accept_any_six_digits, accept_replayed_codes
 
 
 def test_fails_when_the_old_api_secret_still_works(monkeypatch, start_portal, run_playbook):
@@ -38,5 +41,17 @@ def _without_2fa(db, user_id):
 
 def test_fails_when_the_sign_in_asks_for_no_code(monkeypatch, start_portal, run_playbook):
     monkeypatch.setattr(auth, "get_user", _without_2fa)
+    outcome = run_playbook("DPF-33", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_second_step_takes_any_six_digits(monkeypatch, start_portal, run_playbook):
+    accept_any_six_digits(monkeypatch)
+    outcome = run_playbook("DPF-33", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_second_step_takes_a_replayed_code(monkeypatch, start_portal, run_playbook):
+    accept_replayed_codes(monkeypatch)
     outcome = run_playbook("DPF-33", start_portal())
     assert outcome.outcome == "failed", str(outcome)

@@ -1,8 +1,13 @@
-"""DPF-34 must fail when the go-live checklist says what is not so (a check passing before its item exists, a JSON
-twin that disagrees with the page, a signature check that never sends the wrongly signed event) or when an item
-does not work (an alert that never fires, an old secret that keeps working), and when there is no /app/go-live."""
+"""DPF-34 must fail when the go-live checklist says what is not so (a check passing before its item exists or staying
+passed once it is undone, products_approved always passing or counting a pending product, admins_2fa asking 2FA of
+the signed-in admin only, a JSON twin that disagrees with the page, a signature check that never sends the wrongly
+signed event) or when an item does not work (an alert that never fires, an old secret that keeps working), and when
+there is no /app/go-live."""
+
+from dataclasses import replace
 
 from reference_portal.areas import alerts, credentials, go_live
+from reference_portal.core.handlers import signed_in_user
 from reference_portal.core.http import json_response
 from reference_portal.routes import ROUTES
 
@@ -58,3 +63,49 @@ def test_fails_saying_so_when_the_portal_has_no_go_live_page(start_portal, run_p
     outcome = run_playbook("DPF-34", start_portal(routes=routes))
     assert outcome.outcome == "failed", str(outcome)
     assert "no /app/go-live" in outcome.message + outcome.output, str(outcome)
+
+
+def test_fails_when_a_check_sticks_once_passed(monkeypatch, start_portal, run_playbook):
+    check_alerts, passed = go_live._check_alerts, {}
+
+    def sticky(conn, organisation_id):
+        check = check_alerts(conn, organisation_id)
+        if check.passed:
+            passed[organisation_id] = check
+        return passed.get(organisation_id, check)
+
+    monkeypatch.setattr(go_live, "_check_alerts", sticky)
+    outcome = run_playbook("DPF-34", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_products_approved_always_passes(monkeypatch, start_portal, run_playbook):
+    monkeypatch.setattr(go_live, "_check_products", lambda subscriptions, app: go_live.Check(
+        "products_approved", "Products subscribed and approved", True, "Subscribed and approved.", "/app/products",
+        "Open API products"))
+    outcome = run_playbook("DPF-34", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_a_pending_product_counts_as_approved(monkeypatch, start_portal, run_playbook):
+    subscriptions = go_live._subscriptions
+    monkeypatch.setattr(go_live, "_subscriptions", lambda conn, application_id: [
+        {**dict(row), "state": "approved" if row["state"] == "pending" else row["state"]}
+        for row in subscriptions(conn, application_id)])
+    outcome = run_playbook("DPF-34", start_portal())
+    assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_admins_2fa_asks_it_of_the_signed_in_admin_only(monkeypatch, start_portal, run_playbook):
+    readiness_of = go_live.readiness_of
+
+    def current_admin_only(request):
+        readiness = readiness_of(request)
+        on = signed_in_user(request).totp_enabled
+        checks = [replace(check, passed=on, detail="Your two-factor authentication is on." if on else check.detail)
+                  if check.id == "admins_2fa" else check for check in readiness.checks]
+        return replace(readiness, checks=checks)
+
+    monkeypatch.setattr(go_live, "readiness_of", current_admin_only)
+    outcome = run_playbook("DPF-34", start_portal())
+    assert outcome.outcome == "failed", str(outcome)

@@ -26,6 +26,7 @@ from fixtures.signin import sign_in
 from fixtures.vault import MemoryVault, RecordingVault
 from fixtures.webhooks import WebhookReceiver
 from playbooks.dpf_34_partner_go_live_checklist import call, one_call_per_product
+from playbooks.harness.admins_2fa import turn_on
 from playbooks.harness.api_calls import access_token, request_token
 
 VAULT_TOKEN = "s.partner-vault-token"
@@ -152,6 +153,10 @@ def set_up_ready_integration(portal: PortalAccount, receiver: WebhookReceiver) -
     enabled = post_form(client, "/account/security", "/account/security/2fa/enable",
                         {"code": pyotp.TOTP(totp_secret).now()})
     assert enabled.status_code == 200, enabled.status_code
+    second_admin = personas_from_env()["go_live_second_admin"]  # every admin of the organisation has 2FA on
+    with httpx.Client(base_url=str(client.base_url), timeout=10) as second:
+        sign_in(second, second_admin)
+        turn_on(second, second_admin.password, portal=str(client.base_url))
 
     ready = client.get("/app/go-live.json").json()
     assert ready["ready"] and ready["application"]["id"] == app.id, ready["summary"]
