@@ -1,17 +1,4 @@
-# Each plugin after the ones it imports, so pytest can rewrite the asserts of all of them.
-pytest_plugins = [
-    "fixtures.personas",
-    "fixtures.target",
-    "fixtures.leak_check",
-    "fixtures.evidence",
-    "fixtures.signin",
-    "fixtures.vault",
-    "fixtures.subscriptions",
-    "fixtures.portal",
-    "fixtures.organisations",
-    "fixtures.webhooks",
-    "fixtures.flow",
-    "fixtures.browser",
-    "fixtures.selection",
-    "fixtures.preflight",
-]
+# The harness's pytest plugins for the project's own tests; a playbook run has them from playbooks/conftest.py.
+from playbooks.harness.installation import PLUGINS
+
+pytest_plugins = list(PLUGINS)

@@ -414,7 +414,7 @@ def run_flows(flow_ids: list[str], args: argparse.Namespace, work: Path) -> int:
     if args.ca_file:
         command += ["--ca-file", args.ca_file]
     environment = {**os.environ, "DPF_REPORTS_DIR": str(work)}
-    return subprocess.run(command, cwd=PROJECT_ROOT, env=environment, check=False).returncode
+    return subprocess.run(command, env=environment, check=False).returncode  # in the folder dpf runs from
 
 
 def build_bundle(work: Path, out: Path, summary: dict[str, Any], key: Ed25519PrivateKey) -> list[str]:

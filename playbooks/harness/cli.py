@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,14 +19,16 @@ from typing import Callable, Sequence
 
 import pytest
 
-from playbooks.harness import catalog, certification, history, run_report, shards, soak, target_file, verdicts
+from playbooks.harness import (catalog, certification, history, installation, run_report, shards, soak, target_file,
+                               verdicts)
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.flow_ids import normalise as normalise_flow_id
+from playbooks.harness.installation import PortalNotInstalled, allure_command
 from playbooks.harness.modules import module_for
 from playbooks.harness.secret_scan import LeakGate
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-PLAYBOOKS_DIR = PROJECT_ROOT / "playbooks"
+PROJECT_ROOT = installation.PACKAGES_ROOT  # this checkout, or site-packages where the harness is installed
+PLAYBOOKS_DIR = installation.PLAYBOOKS_DIR
 EXIT_OK, EXIT_FAILED, EXIT_PREFLIGHT, EXIT_USAGE = 0, 1, 3, 4
 NOT_RUN = "not run: "  # how the harness's own skips begin: preflight failed, target unreachable
 
@@ -39,7 +44,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def reports_dir() -> Path:
-    return Path(os.environ.get("DPF_REPORTS_DIR", PROJECT_ROOT / "reports"))
+    """reports/ in the folder dpf runs from (this checkout's own when run here), or DPF_REPORTS_DIR."""
+    return Path(os.environ.get("DPF_REPORTS_DIR") or Path.cwd() / "reports")
 
 
 # ---------------------------------------------------------------- list
@@ -154,7 +160,7 @@ UNUSED_PLUGINS = ("-p", "no:schemathesis", "-p", "no:hypothesispytest", "-p", "n
 def pytest_arguments(args: argparse.Namespace, flow_ids: list[str], out: Path) -> list[str]:
     arguments = [
         str(PLAYBOOKS_DIR),
-        f"--rootdir={PROJECT_ROOT}",
+        *installation.pytest_settings(),
         "--dpf", ",".join(flow_ids),
         # `--option=value`: pytest takes a separate value for a path when it looks for the ini file, and a reports
         # folder outside the project would leave the xdist workers without it (and so without dpf_*.py files)
@@ -223,8 +229,16 @@ def command_run(args: argparse.Namespace) -> int:
     not_applicable = [f for f in flows if target is not None and target.profile(f.id).profile == "not-applicable"]
     executable = [f for f in flows if f not in not_applicable and (m := module_for(f.id)) is not None and m.executable]
     pending = [f for f in flows if f not in executable and f not in not_applicable]
+    # A flow that signs in as an account the target file does not give is not run, and says which account it needs
+    lacking = {f.id: target.missing_accounts(f.id) for f in executable} if target is not None else {}
+    lacking = {flow_id: keys for flow_id, keys in lacking.items() if keys}
+    executable = [f for f in executable if f.id not in lacking]
     if args.list:
         return print_selection(flows, executable, not_applicable, target)
+    if {"--collect-only", "--co"} & set(args.pytest_args):  # pytest's own listing: nothing runs, so no verdicts
+        with tempfile.TemporaryDirectory(prefix="dpf-collect-") as scratch:
+            collected = pytest.main(pytest_arguments(args, [f.id for f in executable], Path(scratch)))
+        return EXIT_OK if collected in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED) else EXIT_USAGE
     if executable and (problem := display_problem(args)):
         raise UsageError(problem)
     if args.video not in (None, "off"):
@@ -245,10 +259,19 @@ def command_run(args: argparse.Namespace) -> int:
     if os.environ.get("DPF_WEBHOOK_PORT"):
         print(f"dpf: the webhook receiver listens on port {os.environ['DPF_WEBHOOK_PORT']}", flush=True)
     where = os.environ.get("DPF_BASE_URL") if target else args.base_url or os.environ.get("DPF_BASE_URL")
+    if executable and not where:
+        require_reference_portal("with no --target or --base-url a run tests the embedded reference portal")
     target_key, kind = history.target_key(where), history.run_kind(args.ids, args.group)
     out = run_folder(target_key, kind)
-    print(f"dpf: running {len(executable)} of {len(flows)} selected flow(s) against "
-          f"{where or 'the embedded reference portal'}; results in {out}", flush=True)
+    # Never a report of an older run: the results of this one only, even when nothing here can run.
+    shutil.rmtree(out / "allure-results", ignore_errors=True)
+    (out / "junit.xml").unlink(missing_ok=True)
+    preflight_failure = preflight_before_run(args, where, executable)
+    # A target that cannot be reached, or an account it refuses, is one line (the table only under --verbose)
+    quiet = preflight_failure is not None and not getattr(args, "verbose", False)
+    if not quiet:
+        print(f"dpf: running {len(executable)} of {len(flows)} selected flow(s) against "
+              f"{where or 'the embedded reference portal'}; results in {out}", flush=True)
 
     today = datetime.date.today()
 
@@ -263,10 +286,6 @@ def command_run(args: argparse.Namespace) -> int:
     recorder, gate = RunRecorder(judge), LeakGate()  # the gate scans for leaked secrets once the report is made
     started = time.monotonic()
     code = EXIT_OK
-    # Never a report of an older run: the results of this one only, even when nothing here can run.
-    shutil.rmtree(out / "allure-results", ignore_errors=True)
-    (out / "junit.xml").unlink(missing_ok=True)
-    preflight_failure = preflight_before_run(args, where, executable)
     if preflight_failure is not None:
         for flow in executable:
             recorder.results[flow.id] = FlowResult(flow.id, "not run", message=preflight_failure)
@@ -281,6 +300,8 @@ def command_run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     for flow in pending:
         recorder.results[flow.id] = FlowResult(flow.id, "not run", message=f"not executable yet: {status_of(flow)}")
+    for flow_id, keys in lacking.items():
+        recorder.results[flow_id] = FlowResult(flow_id, "not run", message=needs_accounts(keys, target))
     for flow in not_applicable:
         reason = target.profile(flow.id).reason if target else ""
         recorder.results[flow.id] = FlowResult(flow.id, "not applicable", message=reason)
@@ -294,6 +315,9 @@ def command_run(args: argparse.Namespace) -> int:
         judged.append(verdicts.FlowVerdict(flow.id, verdict.outcome, verdict.message, round(result.duration, 1),
                                            replay_command(args, flow.id, where)
                                            if verdict.outcome in verdicts.FAILED_VERDICTS else None))
+    hidden, hidden_text = contextlib.ExitStack(), io.StringIO()  # what a quiet run leaves out: the table, the report
+    if quiet:
+        hidden.enter_context(contextlib.redirect_stdout(hidden_text))
     print()
     print_table(("ID", "Result", "Duration", "Title", "Detail"), rows)
     counts = {outcome: sum(1 for row in rows if row[1] == outcome) for outcome in dict.fromkeys(r[1] for r in rows)}
@@ -302,7 +326,8 @@ def command_run(args: argparse.Namespace) -> int:
           + f"  ({time.monotonic() - started:.0f} s)")
     preflight_failed = [row for row in rows if row[1] == "not run" and row[4].startswith("preflight failed")]
     if preflight_failed:
-        print(f"dpf: {preflight_failed[0][4]}", file=sys.stderr)
+        print(f"dpf: {preflight_failed[0][4]}" + (" (nothing ran; --verbose for the flows and the report)"
+                                                   if quiet else ""), file=sys.stderr)
     for row in rows:
         if row[1] in ("failed", "error"):
             print(f"replay {row[0]}: {replay_command(args, row[0], where)}")
@@ -332,10 +357,18 @@ def command_run(args: argparse.Namespace) -> int:
     if not args.no_report:
         make_html_report(out)
     leaked = bool(gate.check(out))
+    hidden.close()
+    if leaked and quiet:
+        print(hidden_text.getvalue(), end="")
     if preflight_failed:
         return EXIT_PREFLIGHT
     finished = code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED)
     return EXIT_OK if failing == 0 and finished and not leaked else EXIT_FAILED
+
+
+def needs_accounts(keys: Sequence[str], target: target_file.TargetFile) -> str:
+    tables = " and ".join(f"[accounts.{key}]" for key in keys)
+    return f"needs {tables} in {target.path.name} (or mark the flow not-applicable there)"
 
 
 def runs_every_flow(selected: Sequence[str], shard: object) -> bool:
@@ -353,6 +386,8 @@ def print_selection(flows: list[catalog.Flow], executable: list[catalog.Flow], n
             state = "would run" + (" (optional)" if target and target.profile(flow.id).profile == "optional" else "")
         elif flow in not_applicable:
             state = f"not applicable: {target.profile(flow.id).reason}" if target else "not applicable"
+        elif target is not None and (keys := target.missing_accounts(flow.id)):
+            state = f"not run: {needs_accounts(keys, target)}"
         else:
             state = f"not run: not executable yet: {status_of(flow)}"
         rows.append((flow.id, state, flow.title))
@@ -420,19 +455,13 @@ def command_target_check(args: argparse.Namespace) -> int:
     for deviation in target_file.expiring_soon(target, today):
         print(f"dpf: warning: expected deviation {deviation.ticket} for {deviation.flow} expires on {deviation.expires}",
               file=sys.stderr)
+    for flow in catalog.flows():
+        if target.profile(flow.id).profile != "not-applicable" and (keys := target.missing_accounts(flow.id)):
+            print(f"dpf: warning: {flow.id} will not run: it {needs_accounts(keys, target)}", file=sys.stderr)
     return EXIT_OK
 
 
 # ---------------------------------------------------------------- report
-
-
-def allure_command() -> list[str] | None:
-    local = PROJECT_ROOT / "node_modules" / ".bin" / "allure"
-    if local.exists():
-        return [str(local)]
-    if shutil.which("npx"):
-        return ["npx", "--no-install", "allure"]
-    return None
 
 
 RUNS_KEPT_PER_TARGET = 20
@@ -545,17 +574,18 @@ def make_html_report(out: Path) -> bool:
         return False
     command = allure_command()
     if command is None:
-        print(f"dpf report: the Allure command line is not installed (npm ci); the results are in {results}")
+        print("dpf report: the Allure command line is not installed (npm install -g allure), so no HTML report was "
+              f"made; the results are in {results}")
         return False
     shutil.rmtree(html, ignore_errors=True)  # a report of the last run only, with no pages left from older ones
     last_run = out / "last-run.json"
     run = json.loads(last_run.read_text(encoding="utf-8")) if last_run.exists() else {}
     target_key, kind = run.get("target", history.EMBEDDED), run.get("kind", "all")
     history_file = history.history_path(reports_dir(), target_key, kind)
-    config = history.report_config(PROJECT_ROOT / "allurerc.json", out, history_file, run_report.CATEGORIES)
+    config = history.report_config(installation.ALLURE_CONFIG, out, history_file, run_report.CATEGORIES)
     done = subprocess.run(
         [*command, "generate", str(results), "--output", str(html), "--config", str(config)],
-        cwd=PROJECT_ROOT,
+        cwd=out,
         capture_output=True,
         text=True,
     )
@@ -584,7 +614,7 @@ def command_report(args: argparse.Namespace) -> int:
     if args.open:
         command = allure_command()
         assert command is not None
-        return subprocess.call([*command, "open", str(out / "allure-report")], cwd=PROJECT_ROOT)
+        return subprocess.call([*command, "open", str(out / "allure-report")], cwd=out)
     return EXIT_OK
 
 
@@ -594,6 +624,7 @@ def command_report(args: argparse.Namespace) -> int:
 def command_portal(args: argparse.Namespace) -> int:
     import logging
 
+    require_reference_portal("dpf portal serves the reference portal")
     from reference_portal import Config, create_app
     from reference_portal.serve import serve_forever
 
@@ -604,6 +635,14 @@ def command_portal(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------- shared
+
+
+def require_reference_portal(what: str) -> None:
+    """One line naming the extra, where the harness is installed without the reference portal's libraries."""
+    try:
+        installation.check_reference_portal()
+    except PortalNotInstalled as error:
+        raise UsageError(f"{what}, and {error}") from None
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -656,6 +695,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the local webhook receiver's port (default: DPF_WEBHOOK_PORT, else a free one)")
     run.add_argument("--ca-file", metavar="FILE", help="trust the certificate authorities in this PEM file (a portal "
                      "with a private or self-signed certificate); the report records it")
+    run.add_argument("-v", "--verbose", action="store_true", help="when the target cannot be reached or refuses an "
+                     "account, print the flows' table and the report as well as the one line that says why")
     run.add_argument("--no-preflight", action="store_true",
                      help="skip the checks of the target and the accounts before the flows")
     run.set_defaults(handler=command_run)

@@ -53,3 +53,8 @@ def _module_constants(path: Path) -> dict[str, str]:
 
 def module_for(flow_id: str) -> PlaybookModule | None:
     return next((m for m in playbook_modules() if m.flow_id == flow_id), None)
+
+
+def names_persona(module: PlaybookModule, key: str) -> bool:
+    """Whether the playbook signs in as the persona: its fixtures and lookups use the persona's key."""
+    return re.search(rf"\b{re.escape(key)}\b", module.path.read_text(encoding="utf-8")) is not None

@@ -212,7 +212,7 @@ def command_soak(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"dpf soak: {error}", file=sys.stderr)
         return 4
-    base = Path(os.environ.get("DPF_REPORTS_DIR", PROJECT_ROOT / "reports"))
+    base = Path(os.environ.get("DPF_REPORTS_DIR") or Path.cwd() / "reports")  # as dpf run's (cli.reports_dir)
     folder = base / "soak" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     folder.mkdir(parents=True, exist_ok=True)
     runs: list[SoakRun] = []
@@ -260,7 +260,7 @@ def run_stoppable(command: list[str], *, env: dict[str, str], log: IO[str]) -> i
     """Run a command in a process group of its own and wait for it. When the soak is stopped meanwhile (Ctrl-C,
     SIGTERM), the whole group is stopped too: the run, its pytest workers and the browsers' drivers, which close
     their browsers; whatever still runs after STOP_GRACE_SECONDS is killed."""
-    child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    child = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT,
                              start_new_session=True)
     try:
         return child.wait()

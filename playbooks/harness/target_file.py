@@ -6,8 +6,9 @@ the contract, and the failures it expects for now, each with a reason, a ticket 
     base_url = "https://developers.partner.example"
     webhook_public_url = "https://hooks.partner.example/dpf"      # optional
 
-    [accounts.developer]                      # developer, developer_2fa, setup_developer, non_developer, operator,
-                                              # integrator, go_live_admin
+    [accounts.developer]                      # developer, developer_2fa, setup_developer, session_developer,
+                                              # non_developer, operator, integrator, go_live_admin,
+                                              # go_live_second_admin
     email = "qa@partner.example"
     password_env = "PARTNER_DEV_PASSWORD"
     totp_secret_env = "PARTNER_DEV_TOTP"      # developer_2fa; go_live_admin when 2FA is on
@@ -51,11 +52,14 @@ PERSONA_PREFIXES = {
     "developer": "DPF_DEVELOPER",
     "developer_2fa": "DPF_2FA_DEVELOPER",
     "setup_developer": "DPF_SETUP_DEVELOPER",
+    "session_developer": "DPF_SESSION_DEVELOPER",
     "non_developer": "DPF_NON_DEVELOPER",
     "operator": "DPF_OPERATOR",
     "integrator": "DPF_INTEGRATOR",
     "go_live_admin": "DPF_GO_LIVE_ADMIN",
+    "go_live_second_admin": "DPF_GO_LIVE_SECOND_ADMIN",
 }
+ACCOUNTS_ASKED_FOR_LATER = {"operator"}
 PROFILES = ("mandatory", "optional", "not-applicable")
 KEYS = {
     "target": {"base_url", "webhook_public_url", "ca_file"},
@@ -80,6 +84,11 @@ class Account:
     email: str
     password_env: str
     totp_secret_env: str | None = None
+
+    def source(self, key: str, file_name: str) -> str:
+        """Where a person fixes this account: the table in the target file and the variables it names."""
+        variables = f"{self.password_env}" + (f" and {self.totp_secret_env}" if self.totp_secret_env else "")
+        return f"[accounts.{key}] in {file_name} (email {self.email}, the password in {variables})"
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,16 @@ class TargetFile:
     def profile(self, flow_id: str) -> Profile:
         return self.flows.get(flow_id, Profile("mandatory"))
 
+    def missing_accounts(self, flow_id: str) -> list[str]:
+        """The accounts the flow signs in as that this file does not give (the operator is asked for only when a
+        product needs approving: fixtures/subscriptions.py)."""
+        from playbooks.harness.modules import module_for, names_persona
+
+        module = module_for(flow_id)
+        return [key for key in PERSONA_PREFIXES
+                if key not in self.accounts and key not in ACCOUNTS_ASKED_FOR_LATER
+                and module is not None and names_persona(module, key)]
+
     def environment(self, environ: Mapping[str, str]) -> dict[str, str]:
         """The DPF_* variables a run against this target uses, with the secrets read from the variables named."""
         env = {"DPF_BASE_URL": self.base_url, "DPF_TARGET_FILE": str(self.path)}
@@ -124,6 +143,7 @@ class TargetFile:
         for key, account in self.accounts.items():
             prefix = PERSONA_PREFIXES[key]
             env[f"{prefix}_EMAIL"] = account.email
+            env[f"{prefix}_SOURCE"] = account.source(key, self.path.name)
             env[f"{prefix}_PASSWORD"] = environ[account.password_env]
             if account.totp_secret_env:
                 env[f"{prefix}_TOTP_SECRET"] = environ[account.totp_secret_env]

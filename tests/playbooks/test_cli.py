@@ -345,3 +345,10 @@ def test_a_flow_on_an_error_page_fails_within_the_expect_timeout_naming_the_stat
     recorded = json.loads((tmp_path / "reports" / "results.json").read_text())["flows"][0]
     assert recorded["verdict"] == "failed" and "answered HTTP 404" in recorded["message"], recorded
     assert recorded["duration_s"] < 20, "an action waited Playwright's 30 s default instead of the run's timeout"
+
+
+def test_collect_only_lists_what_pytest_would_run_and_writes_no_run(tmp_path):
+    listed = dpf("run", "DPF-04", "DPF-05", "--no-report", "--", "--collect-only", reports=tmp_path / "reports")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "dpf_04_dashboard_baseline.py::" in listed.stdout and "dpf_05_applications_list.py::" in listed.stdout
+    assert "not run" not in listed.stdout and not (tmp_path / "reports").exists()

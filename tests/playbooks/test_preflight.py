@@ -123,7 +123,38 @@ def test_a_closed_port_is_one_line_naming_the_url(closed_port, tmp_path, monkeyp
     out, err = capsys.readouterr()
     assert code == EXIT_PREFLIGHT and seconds < BAD_TARGET_SECONDS
     assert f"cannot reach http://127.0.0.1:{closed_port}/healthz" in err
-    assert "DPF-03  not run" in out and "DPF-04  not run" in out and "0 of 2 flow(s) run" in out
+    assert out == "" and len(err.splitlines()) == 1 and "--verbose" in err, out + err
+
+
+def test_verbose_shows_the_flows_and_the_results_folder_of_an_unreachable_target(closed_port, tmp_path, monkeypatch,
+                                                                                capsys):
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path / "reports"))
+    code = main(["run", "DPF-03", "--base-url", f"http://127.0.0.1:{closed_port}", "--no-report", "--verbose"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_PREFLIGHT
+    assert "DPF-03  not run" in out and str(tmp_path / "reports") in out, out
+    assert err.count("preflight failed (target unreachable)") == 1 and "--verbose" not in err, err
+
+
+def test_a_refused_account_of_a_target_file_names_its_table_and_variable_once(counting_portal, tmp_path, monkeypatch,
+                                                                             capsys):
+    url, attempts = counting_portal
+    file = tmp_path / "partner.toml"
+    file.write_text(f'[target]\nbase_url = "{url}"\n\n[accounts.developer]\nemail = "dev@example.com"\n'
+                    'password_env = "PARTNER_DEV_PASSWORD"\n')
+    monkeypatch.setenv("PARTNER_DEV_PASSWORD", "not-the-password")
+    monkeypatch.setenv("DPF_REPORTS_DIR", str(tmp_path / "reports"))
+    # set first, so that what the run puts in the environment is taken out again afterwards
+    for variable in ("DPF_DEVELOPER_EMAIL", "DPF_DEVELOPER_PASSWORD", "DPF_DEVELOPER_SOURCE", "DPF_BASE_URL",
+                     "DPF_TARGET_FILE"):
+        monkeypatch.setenv(variable, "")
+        monkeypatch.delenv(variable)
+    code = main(["run", "DPF-04", "DPF-06", "--target", str(file), "--no-report"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_PREFLIGHT and attempts() == 1
+    assert out == "" and len(err.splitlines()) == 1, out + err
+    assert "[accounts.developer] in partner.toml" in err and "PARTNER_DEV_PASSWORD" in err, err
+    assert "DPF_DEVELOPER_PASSWORD" not in err and "not-the-password" not in err, err
 
 
 def test_a_static_file_server_is_named_as_missing_the_contracts_routes(static_server, tmp_path, monkeypatch, capsys):

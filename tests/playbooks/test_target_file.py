@@ -260,3 +260,20 @@ def test_a_ca_file_is_read_beside_the_target_file(tmp_path: Path):
     assert parse(text, tmp_path / "partner.toml", ENV).ca_file == tmp_path / "partner-ca.pem"
     with pytest.raises(TargetFileError, match=r"target\.ca_file: .*no such file"):
         parse(text.replace("partner-ca.pem", "missing.pem"), tmp_path / "partner.toml", ENV)
+
+
+def test_a_flow_whose_account_the_file_lacks_is_not_run_and_says_which(tmp_path: Path):
+    target = parsed()
+    assert target.missing_accounts("DPF-02") == ["non_developer"]
+    assert target.missing_accounts("DPF-33") == []  # developer_2fa is given
+    assert target.missing_accounts("DPF-04") == []
+    assert "operator" not in target.missing_accounts("DPF-31")  # asked for only when a product needs approving
+    file = tmp_path / "partner.toml"
+    file.write_text(GOOD)
+    listed = dpf("run", "DPF-02", "DPF-04", "--target", str(file), "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert "not run: needs [accounts.non_developer] in partner.toml" in listed.stdout
+    assert "1 of 2 selected flow(s) would run" in listed.stdout
+    checked = dpf("target", "check", str(file))
+    assert checked.returncode == 0 and "DPF-02 will not run: it needs [accounts.non_developer]" in checked.stderr
+    assert "DPF-28 will not run" not in checked.stderr  # not applicable there
