@@ -131,7 +131,7 @@ def part_bare(folder: Path) -> dict[str, Any]:
 def negative_control_ids() -> list[str]:
     done = subprocess.run([PYTHON, "-m", "pytest", "--collect-only", "-q", "tests/negative"], cwd=PROJECT_ROOT,
                           capture_output=True, text=True, check=True)
-    return [line for line in done.stdout.splitlines() if "::" in line and "test_positive_control" not in line]
+    return [line for line in done.stdout.splitlines() if "::" in line and "test_positive_variants" not in line]
 
 
 def part_sample(folder: Path, size: int, bare: float | None) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def part_negative(folder: Path, workers: int, bare: float | None) -> dict[str, A
                  f"--junitxml={junit}"])
     check(run, "negative controls")
     cases = junit_cases(junit)
-    controls = [case for case in cases if "test_positive_control" not in case["id"]]
+    controls = [case for case in cases if "test_positive_variants" not in case["id"]]
     figures = {**summary(run, cases), "workers": workers, "negative_controls": len(controls)}
     figures["wall_seconds_per_test"] = round(run["wall"] / len(cases), 2)
     if bare:

@@ -43,7 +43,7 @@ def _needs_browser(item: pytest.Item) -> bool:
 def _weight(item: pytest.Item) -> int:
     """0 runs first: tests of half a minute or more; then the negative controls and other browser runs; then the
     playbooks in this process; then everything else (in-process tests of a second or less)."""
-    if item.get_closest_marker("slow") or item.path.name in ("test_positive_control.py", "test_positive_variants.py"):
+    if item.get_closest_marker("slow") or item.path.name == "test_positive_variants.py":
         return 0
     if _under(item.path, NEGATIVE_CONTROLS) or (item.get_closest_marker("browser") and not _under(item.path, PLAYBOOKS)):
         return 1

@@ -1,6 +1,12 @@
 """Benign variants: the reference portal changed in ways the contract allows, and every executable flow must still
 pass. They guard against false fails: a harness that relies on more than the contract fails a correct portal.
 
+This is also the positive control of every negative control: the same portal factory (start_portal), the same
+playbook runner, evidence mode and shortened timeouts, with no fault injected, under the same load. A flow failing a
+control is failing the fault, since it passes here. (A separate run against the unchanged portal was dropped as a
+subset of this one: it cost a sixteenth of the suite's CPU. Opaque IDs are one of the variants; the integer IDs of
+the unchanged portal are the contract's ID pattern too, and the dpf runs of tests/playbooks use them.)
+
 The variants live in tests/negative/variants/, one module per area, each naming the flows that meet it. All of them
 are applied to one portal at once, and every flow runs against it (in two halves, side by side); to narrow a failure
 down, run the flow against the variants named in DPF_VARIANTS (comma-separated), and only the flows in

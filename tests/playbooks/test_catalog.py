@@ -74,7 +74,7 @@ def test_the_packaged_specification_is_the_shared_seed():
 @pytest.mark.parametrize("text, flow_id", [
     ("playbooks/dpf_06_create_application.py::test_create_application[chromium]", "DPF-06"),
     ("dpf_34_partner_go_live_checklist", "DPF-34"),
-    ("tests/negative/test_positive_control.py", None),
+    ("tests/negative/test_positive_variants.py", None),
 ])
 def test_a_flow_is_read_from_its_file_name(text, flow_id):
     assert flow_ids.in_file_name(text) == flow_id

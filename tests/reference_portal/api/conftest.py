@@ -137,3 +137,17 @@ def count_rows(portal: Portal) -> Callable[..., int]:
         return portal.db.scalar(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
 
     return count
+
+
+@pytest.fixture
+def age_sign_in(portal: Portal, clock) -> Callable[[httpx.Client], None]:
+    """age_sign_in(client): let the client's sign-in grow older than recent_sign_in_seconds while its session stays
+    active (a request every third of the window, so no idle expiry)."""
+    window = portal.config.recent_sign_in_seconds
+
+    def age(client: httpx.Client) -> None:
+        for _ in range(3):
+            clock.advance(window / 3 + 1)
+            assert client.get("/app").status_code == 200
+
+    return age

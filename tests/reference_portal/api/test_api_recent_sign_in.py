@@ -21,12 +21,6 @@ def portal(make_portal):
     return make_portal(recent_sign_in_seconds=WINDOW)
 
 
-def keep_alive_past_window(client, clock) -> None:
-    """Let the sign-in grow older than the window while the session stays active (no idle expiry)."""
-    for _ in range(3):
-        clock.advance(WINDOW / 3 + 1)
-        assert client.get("/app").status_code == 200
-
 
 def reauth_target(answer) -> str:
     """The `next` of a redirect to /reauth; fails when the answer is anything else."""
@@ -59,10 +53,10 @@ def test_a_fresh_sign_in_rotates_at_once_and_the_rotation_is_logged(developer, s
 
 
 def test_a_stale_sign_in_is_sent_to_reauth_and_nothing_is_rotated(
-    developer, sandbox_app, post_form, read_page, clock, portal
+    developer, sandbox_app, post_form, read_page, age_sign_in, portal
 ):
     before = secret_hash(portal, sandbox_app)
-    keep_alive_past_window(developer, clock)
+    age_sign_in(developer)
 
     answer = developer.post(
         f"/app/keys/{sandbox_app.credential_id}/rotate",
@@ -76,9 +70,9 @@ def test_a_stale_sign_in_is_sent_to_reauth_and_nothing_is_rotated(
 
 
 def test_confirming_the_password_makes_the_session_fresh_again(
-    developer, sandbox_app, post_form, read_page, clock, auth
+    developer, sandbox_app, post_form, read_page, age_sign_in, auth
 ):
-    keep_alive_past_window(developer, clock)
+    age_sign_in(developer)
     confirm_page = f"/app/keys/{sandbox_app.credential_id}/revoke"
     assert reauth_target(developer.get(confirm_page)) == confirm_page
 
@@ -95,14 +89,14 @@ def test_confirming_the_password_makes_the_session_fresh_again(
     assert log_kinds(read_page, developer)[:3] == ["api_key_revoked", "reauthenticated", "reauthentication_failed"]
 
     # Fresh for the window, then stale again.
-    keep_alive_past_window(developer, clock)
+    age_sign_in(developer)
     rotate = f"/app/keys/{sandbox_app.credential_id}/rotate"
     assert reauth_target(developer.post(rotate, data={"csrf_token": auth.csrf_token(developer)})) == "/app"
 
 
 @pytest.mark.parametrize("next_path", ["https://evil.example/", "//evil.example/", "/\\evil.example", ""])
-def test_reauth_only_returns_to_a_path_on_the_portal(developer, read_page, clock, next_path):
-    keep_alive_past_window(developer, clock)
+def test_reauth_only_returns_to_a_path_on_the_portal(developer, read_page, age_sign_in, next_path):
+    age_sign_in(developer)
     answer = confirm_password(developer, read_page, next_path)
     assert answer.status_code == 303 and answer.headers["location"] == "/app"
 
@@ -112,10 +106,10 @@ def test_reauth_needs_a_signed_in_developer(client):
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
 
 
-def test_with_2fa_on_reauth_needs_a_current_code_too(auth, read_page, clock):
+def test_with_2fa_on_reauth_needs_a_current_code_too(auth, read_page, clock, age_sign_in):
     totp = pyotp.TOTP(DEMO_TOTP_SECRET)
     client = auth.signed_in("dev-2fa@example.com", PASSWORD, code=totp.at(clock()))
-    keep_alive_past_window(client, clock)
+    age_sign_in(client)
     assert reauth_target(client.get("/app/keys/1/revoke")) == "/app/keys/1/revoke"
     form = read_page(client.get("/reauth").text)
     assert form.html.count('name="code"') == 1
@@ -130,13 +124,13 @@ def test_with_2fa_on_reauth_needs_a_current_code_too(auth, read_page, clock):
 
 
 def test_a_stale_webhook_secret_rotation_is_refused_and_a_fresh_one_logged(
-    developer, post_form, read_page, clock, portal
+    developer, post_form, read_page, age_sign_in, portal
 ):
     created = post_form(developer, "/app/webhooks", "/app/webhooks", {"url": HOOK_URL, "event_types": "webhook.test"})
     assert created.status_code == 200, created.text
     endpoint_id = int(read_page(developer.get("/app/webhooks").text).one("webhook-row")["data-webhook-id"])
     stored = portal.db.scalar("SELECT secret_encrypted FROM webhook_endpoints WHERE id = ?", (endpoint_id,))
-    keep_alive_past_window(developer, clock)
+    age_sign_in(developer)
 
     refused = post_form(developer, "/app/webhooks", f"/app/webhooks/{endpoint_id}/rotate")
     assert reauth_target(refused) == "/app"

@@ -19,10 +19,12 @@ from reference_portal import Portal
 from reference_portal import serve as serving
 from reference_portal.serve import RunningPortal, serve_in_background
 
-WARM_UP_REQUESTS = 2_000
-REQUESTS = 20_000
+# Sizes that show a leak of one descriptor in a few thousand requests and a race between concurrent writers to the
+# usage log; benchmarks/portal_load.py runs the long versions (20,000 requests, 16 clients for 30 s) on two servers.
+WARM_UP_REQUESTS = 500
+REQUESTS = 4_000
 CLIENTS = 16
-LOAD_SECONDS = 30
+LOAD_SECONDS = 4
 
 
 def open_descriptors() -> int:
@@ -64,8 +66,7 @@ def hammer(address: tuple[str, int], total: int, threads: int = 4) -> list[int]:
     return [status for share in shares for status in share]
 
 
-@pytest.mark.slow
-def test_descriptors_and_memory_stay_flat_over_20000_requests(served: RunningPortal):
+def test_descriptors_and_memory_stay_flat_over_thousands_of_requests(served: RunningPortal):
     address = address_of(served)
     assert set(hammer(address, WARM_UP_REQUESTS)) == {200}
     descriptors, memory = open_descriptors(), resident_kib()
@@ -107,8 +108,7 @@ def test_a_client_dripping_its_request_is_cut_off_at_the_deadline(served: Runnin
     assert cut_off_after < 3, "a client dripping its headers held its worker past the deadline"
 
 
-@pytest.mark.slow
-def test_16_clients_for_30_seconds_get_no_errors_and_an_exact_usage_log(
+def test_16_concurrent_clients_get_no_errors_and_an_exact_usage_log(
     served: RunningPortal, portal: Portal, developer, create_app_via_form: Callable[..., object], access_token
 ):
     apps = [create_app_via_form(developer, f"Load client {n}") for n in range(CLIENTS)]
