@@ -7,9 +7,14 @@ Figures (reports/bench.json, section "conformance"), each a ratio against a base
   (no harness, no pytest) in a fresh Python process that loads the same pages in the same order (the browser's
   navigations) and makes the same HTTP calls (the harness's API calls and set-up, with httpx), against the same
   portal. Target: run / floor at most 2.
-- `dpf run DPF-12` from the shell to its exit, against the embedded portal, and its breakdown: Python's own start,
-  importing the harness, starting the portal, starting the browser, the HTML report, and the flow with pytest
-  (the rest); against the floor of DPF-12's own requests. Target: under 5 s.
+- `dpf run DPF-12` from the shell to its exit, against the embedded portal, against the floor of DPF-12's own
+  requests. Target: under 5 s.
+- the parts of the serial run and of `dpf run DPF-12`: each run goes through benchmarks/run_parts.py, a timing probe
+  that wraps the harness's own functions in that run only, so its wall time splits into process and pytest start,
+  portal start, browser start, browser contexts, sign-ins, set-up and clean-up calls, the flows' steps, screenshots,
+  traces, Allure writing, pytest's and the fixtures' own code, leak scan, HTML report and the rest; each with its
+  share of the run and its size in floors (part / the floor's total). The floor is split the same way (start,
+  browser, page loads, calls). The run with --workers 2 has no parts: the probe does not reach xdist's workers.
 
     python benchmarks/conformance.py [--parts serial,parallel,dpf12] [DPF-NN ...]
 
@@ -118,10 +123,13 @@ def replay_plan(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
 FLOOR_SCRIPT = r'''
 import json, os, sys, time
 started = time.monotonic()
+marks = {"page loads": 0.0, "calls": 0.0}
 import httpx
 from playwright.sync_api import sync_playwright
 sys.path.insert(0, os.environ["DPF_PROJECT_ROOT"])
 from fixtures.browser import QUIET_FLAGS, system_chromium
+marks["imports"] = time.monotonic() - started
+mark = time.monotonic()
 
 plan = json.load(open(sys.argv[1]))
 base_url = sys.argv[2]
@@ -131,20 +139,29 @@ with sync_playwright() as playwright, httpx.Client(base_url=base_url, timeout=30
     executable = system_chromium(playwright.chromium.executable_path)
     if executable:
         launch["executable_path"] = executable
+    marks["driver start"] = time.monotonic() - mark
+    mark = time.monotonic()
     browser = playwright.chromium.launch(**launch)
     context = browser.new_context(base_url=base_url)
     page = context.new_page()
+    marks["browser start"] = time.monotonic() - mark
     for step in plan:
+        mark = time.monotonic()
         headers = {k: v for k, v in step["headers"].items() if k not in skip}
         if step["kind"] == "navigate" and step["method"] == "GET":
             page.goto(step["path"])
-        elif step["kind"] == "navigate":
+            marks["page loads"] += time.monotonic() - mark
+            continue
+        if step["kind"] == "navigate":
             context.request.fetch(step["path"], method=step["method"], headers=headers,
                                   data=step["body"].encode("latin-1"), max_redirects=0)
         else:
             client.request(step["method"], step["path"], headers=headers, content=step["body"].encode("latin-1"))
+        marks["calls"] += time.monotonic() - mark
+    mark = time.monotonic()
     browser.close()
-print(json.dumps({"seconds": time.monotonic() - started}))
+marks["browser and driver stop"] = time.monotonic() - mark
+print(json.dumps({"seconds": time.monotonic() - started, "parts": marks}))
 '''
 
 
@@ -155,6 +172,8 @@ def floor(plan: list[dict[str, Any]], base_url: str, folder: Path) -> dict[str, 
     run = timed([PYTHON, str(script), str(plan_file), base_url], {"DPF_PROJECT_ROOT": str(PROJECT_ROOT)})
     if run["exit"] != 0:
         raise RuntimeError(f"the floor failed:\n{run['output']}")
+    inside = json.loads(run["output"].strip().splitlines()[-1])["parts"]
+    run["parts"] = {"process start and exit": run["wall"] - sum(inside.values()), **inside}
     return run
 
 
@@ -165,21 +184,61 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, An
     load_before = os.getloadavg()[0]
     started = time.monotonic()
     done = subprocess.run(command, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
-    return {"wall": time.monotonic() - started, "exit": done.returncode, "output": (done.stdout + done.stderr)[-3000:],
+    ended = time.monotonic()
+    return {"wall": ended - started, "started": started, "ended": ended, "exit": done.returncode,
+            "output": (done.stdout + done.stderr)[-3000:],
             "load": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+
+
+# The probe's parts (benchmarks/run_parts.py) in the order a run meets them, under the issue's names.
+PART_ORDER = ("process start and exit", "imports", "pytest start", "portal start", "browser start and stop",
+              "browser contexts", "sign-ins", "set-up and clean-up calls", "flow steps", "screenshots", "traces",
+              "Allure writing", "pytest and fixture code", "pytest finish", "leak scan", "HTML report", "other")
+
+
+def dpf_run_with_parts(arguments: list[str], env: dict[str, str], folder: Path) -> dict[str, Any]:
+    """`dpf run ...` through the timing probe: timed() with each part's wall seconds; they add up to the wall."""
+    parts_file = folder / f"parts-{time.monotonic_ns()}.json"
+    run = timed([PYTHON, "-m", "benchmarks.run_parts", "run", *arguments], {**env, "DPF_RUN_PARTS": str(parts_file)})
+    if not parts_file.exists():
+        raise RuntimeError(f"the timing probe wrote no parts:\n{run['output']}")
+    probe = json.loads(parts_file.read_text(encoding="utf-8"))
+    seconds = dict(probe["seconds"])
+    # CLOCK_MONOTONIC is the machine's: the probe's first line and last write, against this process's clock
+    seconds["process start and exit"] = ((probe["probe_started"] - run["started"])
+                                         + (run["ended"] - probe["probe_finished"]))
+    run["parts"] = {name: seconds.get(name, 0.0) for name in PART_ORDER}
+    run["steps_by_flow"] = probe["steps_by_flow"]
+    return run
+
+
+def parts_table(parts: dict[str, float], wall: float, floor_seconds: float) -> dict[str, dict[str, float]]:
+    """Each part's seconds, its share of the run, and its size in floors (part / the floor's total)."""
+    return {name: {"seconds": round(value, 2), "share": round(value / wall, 3),
+                   "floors": round(value / floor_seconds, 2)} for name, value in parts.items()}
 
 
 def measure_run_against_floor(ids: list[str], workers: int, folder: Path) -> dict[str, Any]:
     """One `dpf run` against a recorded portal, then the floor of the same requests against the same portal."""
     portal_folder = Path(tempfile.mkdtemp(prefix=f"portal-w{workers}-", dir=folder))
     url, recorder, stop = start_portal(portal_folder, recorder=True)
+    arguments = [*ids, "--workers", str(workers), "--base-url", url]
+    env = {"DPF_REPORTS_DIR": str(portal_folder / "reports")}
     try:
-        run = timed([PYTHON, "-m", "playbooks.harness.cli", "run", *ids, "--workers", str(workers), "--base-url", url],
-                    {"DPF_REPORTS_DIR": str(portal_folder / "reports")})
+        if workers == 1:
+            run = dpf_run_with_parts(arguments, env, portal_folder)
+        else:
+            run = timed([PYTHON, "-m", "playbooks.harness.cli", "run", *arguments], env)
         plan = replay_plan(list(recorder.requests))
         floor_run = floor(plan, url, portal_folder)
     finally:
         stop()
+    parts: dict[str, Any] = {}
+    if "parts" in run:  # the portal is this script's, so the run's own "portal start" is nothing
+        slowest = sorted(run["steps_by_flow"].items(), key=lambda item: -item[1])[:8]
+        parts = {"parts": parts_table(run["parts"], run["wall"], floor_run["wall"]),
+                 "floor_parts_seconds": {name: round(value, 2) for name, value in floor_run["parts"].items()},
+                 "slowest_flow_steps_seconds": {flow: round(value, 2) for flow, value in slowest}}
     return {
         "workers": workers,
         "flows": ids or "every flow",
@@ -193,83 +252,33 @@ def measure_run_against_floor(ids: list[str], workers: int, folder: Path) -> dic
         "http_calls_replayed": sum(1 for step in plan if step["kind"] == "http"),
         "load_average_before_after": [run["load"][0], floor_run["load"][1]],
         "run_output_tail": run["output"][-600:] if run["exit"] not in (0, 1) else "",
+        **parts,
     }
-
-
-PROBE_SCRIPT = r'''
-import json, os, sys, tempfile, time
-from pathlib import Path
-marks = {}
-started = time.monotonic()
-import pytest, playwright.sync_api, allure, httpx
-import playbooks.harness.cli
-for plugin in __import__("conftest").pytest_plugins:
-    __import__(plugin)
-marks["import"] = time.monotonic() - started
-
-started = time.monotonic()
-from fixtures.target import EMBEDDED_RETRY_SCALE
-from reference_portal import Config, create_app
-from reference_portal.core.config import DemoPasswords
-from reference_portal.serve import serve_in_background
-with tempfile.TemporaryDirectory() as folder:
-    app = create_app(Config(database=str(Path(folder) / "portal.sqlite3"), demo_passwords=DemoPasswords.from_env(),
-                            webhook_retry_scale=EMBEDDED_RETRY_SCALE, demo_traffic=True))
-    running = serve_in_background(app)
-    httpx.get(running.url + "/healthz").raise_for_status()
-    marks["portal"] = time.monotonic() - started
-    running.stop()
-
-started = time.monotonic()
-from fixtures.browser import QUIET_FLAGS, system_chromium
-with playwright.sync_api.sync_playwright() as pw:
-    launch = {"args": [*QUIET_FLAGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]}
-    executable = system_chromium(pw.chromium.executable_path)
-    if executable:
-        launch["executable_path"] = executable
-    browser = pw.chromium.launch(**launch)
-    browser.new_context().new_page().goto("about:blank")
-    marks["browser"] = time.monotonic() - started
-    browser.close()
-
-if len(sys.argv) > 1:
-    started = time.monotonic()
-    playbooks.harness.cli.make_html_report(Path(sys.argv[1]))
-    marks["report"] = time.monotonic() - started
-print(json.dumps(marks))
-'''
 
 
 def measure_dpf12(folder: Path) -> dict[str, Any]:
     """`dpf run DPF-12` from the shell against the embedded portal, its parts, and the floor of its requests."""
     baseline = statistics.median(timed([PYTHON, "-c", "pass"])["wall"] for _ in range(3))
     reports = folder / "reports-dpf12"
-    run = timed([PYTHON, "-m", "playbooks.harness.cli", "run", "DPF-12"], {"DPF_REPORTS_DIR": str(reports)})
-    script = folder / "probe.py"
-    script.write_text(PROBE_SCRIPT, encoding="utf-8")
-    probe = timed([PYTHON, str(script), str(reports)], {"PYTHONPATH": str(PROJECT_ROOT), "DPF_REPORTS_DIR": str(reports)})
-    try:
-        parts = json.loads(probe["output"].strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        raise RuntimeError(f"the breakdown probe failed:\n{probe['output']}") from None
-    parts = {"python_start": baseline, **parts}
-    parts["flow_and_pytest (the rest)"] = max(0.0, run["wall"] - sum(parts.values()))
+    run = dpf_run_with_parts(["DPF-12"], {"DPF_REPORTS_DIR": str(reports)}, folder)
     from playbooks.harness.soak import read_junit
 
     flow = read_junit(reports / "junit.xml").get("DPF-12")
     against_floor = measure_run_against_floor(["DPF-12"], 1, folder)
+    floor_seconds = against_floor["floor_seconds"]
     return {
         "seconds": round(run["wall"], 2),
         "exit_code": run["exit"],
         "target_seconds_under": 5,
-        "breakdown_seconds": {name: round(value, 2) for name, value in parts.items()},
-        "breakdown_share": {name: round(value / run["wall"], 3) for name, value in parts.items()},
+        "parts": parts_table(run["parts"], run["wall"], floor_seconds),
         # pytest's own time for the test: set-up (sign-in, the browser's first context) and the flow's steps
         "flow_test_seconds_in_junit": flow.duration if flow else None,
+        "python_start_seconds": round(baseline, 3),
         "vs_python_start": round(run["wall"] / baseline, 1),
-        "floor_seconds": against_floor["floor_seconds"],
-        "vs_floor": round(run["wall"] / against_floor["floor_seconds"], 2),
-        "load_average_before_after": [run["load"][0], probe["load"][1]],
+        "floor_seconds": floor_seconds,
+        "floor_parts_seconds": against_floor.get("floor_parts_seconds"),
+        "vs_floor": round(run["wall"] / floor_seconds, 2),
+        "load_average_before_after": [run["load"][0], against_floor["load_average_before_after"][1]],
     }
 
 
