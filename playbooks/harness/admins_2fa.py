@@ -8,7 +8,7 @@ import httpx
 from fixtures.html_forms import elements_by_testid, hidden_fields
 
 from .contract import contract
-from .two_factor import Authenticator, authenticator_for, turn_off
+from .two_factor import Authenticator, authenticator_for, post_with_fresh_code, turn_off
 
 SETTINGS = contract().route("account_security").path
 ENABLE = contract().route("two_factor_enable").path
@@ -24,10 +24,8 @@ def turn_on(client: httpx.Client, password: str, *, portal: str, tries: int = 2)
     form = hidden_fields(settings.text, ENABLE)
     if 'name="password"' in settings.text:  # asked when the sign-in is not recent
         form["password"] = password
-    for _ in range(tries):
-        answer = client.post(ENABLE, data={**form, "code": authenticator.code()})
-        if answer.status_code < 400:
-            break
+    answer = post_with_fresh_code(authenticator, lambda code: client.post(ENABLE, data={**form, "code": code}), tries,
+                                  taken=lambda answer: answer.status_code < 400)
     assert answer.status_code < 400, f"turning 2FA on answered HTTP {answer.status_code}"
     assert elements_by_testid(answer.text, "recovery-code") or answer.status_code in (302, 303), (
         "turning 2FA on showed no recovery codes"

@@ -234,7 +234,7 @@ def command_run(args: argparse.Namespace) -> int:
     lacking = {flow_id: keys for flow_id, keys in lacking.items() if keys}
     executable = [f for f in executable if f.id not in lacking]
     if args.list:
-        return print_selection(flows, executable, not_applicable, target)
+        return print_selection(flows, executable, not_applicable, lacking, target)
     if {"--collect-only", "--co"} & set(args.pytest_args):  # pytest's own listing: nothing runs, so no verdicts
         with tempfile.TemporaryDirectory(prefix="dpf-collect-") as scratch:
             collected = pytest.main(pytest_arguments(args, [f.id for f in executable], Path(scratch)))
@@ -378,7 +378,7 @@ def runs_every_flow(selected: Sequence[str], shard: object) -> bool:
 
 
 def print_selection(flows: list[catalog.Flow], executable: list[catalog.Flow], not_applicable: list[catalog.Flow],
-                    target: target_file.TargetFile | None) -> int:
+                    lacking: dict[str, list[str]], target: target_file.TargetFile | None) -> int:
     """`dpf run --list`: what the selection would run, and why not, without running anything."""
     rows = []
     for flow in flows:
@@ -386,8 +386,8 @@ def print_selection(flows: list[catalog.Flow], executable: list[catalog.Flow], n
             state = "would run" + (" (optional)" if target and target.profile(flow.id).profile == "optional" else "")
         elif flow in not_applicable:
             state = f"not applicable: {target.profile(flow.id).reason}" if target else "not applicable"
-        elif target is not None and (keys := target.missing_accounts(flow.id)):
-            state = f"not run: {needs_accounts(keys, target)}"
+        elif target is not None and flow.id in lacking:
+            state = f"not run: {needs_accounts(lacking[flow.id], target)}"
         else:
             state = f"not run: not executable yet: {status_of(flow)}"
         rows.append((flow.id, state, flow.title))

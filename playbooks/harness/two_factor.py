@@ -130,14 +130,21 @@ def authenticator_for(secret: str, *, portal: str) -> Authenticator:
         return _authenticators.setdefault(key, Authenticator(key[1]))
 
 
+def redirected(answer: httpx.Response) -> bool:
+    return answer.status_code in (302, 303)
+
+
 def post_with_fresh_code(
-    authenticator: Authenticator, post: Callable[[str], httpx.Response], tries: int
+    authenticator: Authenticator,
+    post: Callable[[str], httpx.Response],
+    tries: int,
+    taken: Callable[[httpx.Response], bool] = redirected,
 ) -> httpx.Response:
-    """post(code) with the authenticator's next code until the portal takes one (a redirect) or `tries` codes are
-    spent: another process may have used a step. The last answer."""
+    """post(code) with the authenticator's next code until the portal takes one (`taken`: a redirect, unless said
+    otherwise) or `tries` codes are spent: another process may have used a step. The last answer."""
     for _ in range(tries):
         answer = post(authenticator.code())
-        if answer.status_code in (302, 303):
+        if taken(answer):
             break
     return answer
 

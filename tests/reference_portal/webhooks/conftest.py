@@ -5,6 +5,7 @@ reading come from the conftest one folder up.
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -123,6 +124,51 @@ def servers() -> Iterator[list[Any]]:
     yield started
     for server in started:
         server.close()
+
+
+class TcpServer:
+    """A loopback TCP server that hands each connection it accepts to `behaviour`, on a thread of its own."""
+
+    def __init__(self, behaviour: Callable[[socket.socket, threading.Event], None]):
+        self.closing = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.1)
+        self.behaviour = behaviour
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.listener.getsockname()[1]
+
+    def _serve(self) -> None:
+        while not self.closing.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
+
+    def _handle(self, connection: socket.socket) -> None:
+        with connection:
+            self.behaviour(connection, self.closing)
+
+    def close(self) -> None:
+        self.closing.set()
+        self.thread.join(5)
+        self.listener.close()
+
+
+@pytest.fixture
+def tcp_server(servers: list[Any]) -> Callable[[Callable[[socket.socket, threading.Event], None]], TcpServer]:
+    """tcp_server(behaviour): a loopback TCP server that hands each connection to behaviour(connection, closing);
+    closed after the test."""
+
+    def start(behaviour: Callable[[socket.socket, threading.Event], None]) -> TcpServer:
+        servers.append(TcpServer(behaviour))
+        return servers[-1]
+
+    return start
 
 
 # -- the portal ---------------------------------------------------------------------------------------------------

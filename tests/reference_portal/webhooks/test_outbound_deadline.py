@@ -8,6 +8,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from dataclasses import dataclass
+from typing import Callable
 
 import httpx
 import pytest
@@ -19,55 +21,37 @@ DEADLINE = 1.0
 DRIP_FOR_SECONDS = 20  # long past every deadline here; a receiver nobody cut off ends then
 
 
+@dataclass(frozen=True)
 class DrippingReceiver:
-    """A local socket server that reads each request, then sends an HTTP answer one byte every second."""
+    """A local socket server that reads each request, then sends an HTTP answer one byte every second;
+    `connected` is released as each request has been read."""
 
-    def __init__(self) -> None:
-        self.closing = threading.Event()
-        self.connected = threading.Semaphore(0)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
-
-    def _serve(self) -> None:
-        while not self.closing.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._drip, args=(connection,), daemon=True).start()
-
-    def _drip(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(5)
-            request = b""
-            while b"\r\n\r\n" not in request and (chunk := connection.recv(4096)):
-                request += chunk
-            self.connected.release()
-            answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-            for byte in answer[:DRIP_FOR_SECONDS]:
-                try:
-                    connection.sendall(bytes([byte]))
-                except OSError:
-                    return  # the portal hung up: it gave up, as it should
-                if self.closing.wait(1):
-                    return
-
-    def close(self) -> None:
-        self.closing.set()
-        self.thread.join(5)
-        self.listener.close()
+    url: str
+    connected: threading.Semaphore
+    close: Callable[[], None]
 
 
 @pytest.fixture
-def dripping(servers) -> DrippingReceiver:
-    servers.append(DrippingReceiver())
-    return servers[-1]
+def dripping(tcp_server) -> DrippingReceiver:
+    connected = threading.Semaphore(0)
+
+    def drip(connection: socket.socket, closing: threading.Event) -> None:
+        connection.settimeout(5)
+        request = b""
+        while b"\r\n\r\n" not in request and (chunk := connection.recv(4096)):
+            request += chunk
+        connected.release()
+        answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        for byte in answer[:DRIP_FOR_SECONDS]:
+            try:
+                connection.sendall(bytes([byte]))
+            except OSError:
+                return  # the portal hung up: it gave up, as it should
+            if closing.wait(1):
+                return
+
+    server = tcp_server(drip)
+    return DrippingReceiver(f"http://127.0.0.1:{server.port}/hook", connected, server.close)
 
 
 def test_a_webhook_send_to_a_dripping_receiver_ends_at_its_deadline_as_timed_out(

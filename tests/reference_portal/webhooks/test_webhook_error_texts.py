@@ -17,39 +17,6 @@ import pytest
 from reference_portal.areas import webhooks
 
 
-class TcpServer:
-    """A loopback TCP server that hands each connection it accepts to `behaviour`, on a thread of its own."""
-
-    def __init__(self, behaviour: Callable[[socket.socket, threading.Event], None]):
-        self.closing = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.1)
-        self.behaviour = behaviour
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def port(self) -> int:
-        return self.listener.getsockname()[1]
-
-    def _serve(self) -> None:
-        while not self.closing.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._handle, args=(connection,), daemon=True).start()
-
-    def _handle(self, connection: socket.socket) -> None:
-        with connection:
-            self.behaviour(connection, self.closing)
-
-    def close(self) -> None:
-        self.closing.set()
-        self.thread.join(5)
-        self.listener.close()
-
-
 def _read_request(connection: socket.socket) -> None:
     connection.settimeout(5)
     data = b""
@@ -111,13 +78,12 @@ CASES = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_connection_failures_read_alike_in_the_log_and_in_detail_only_in_the_server_log(
-        portal, ui, receiver, servers, wh, monkeypatch, caplog, name):
+        portal, ui, receiver, tcp_server, wh, monkeypatch, caplog, name):
     case = CASES[name]
     if case.url is not None:
         url = case.url(receiver)
     else:
-        servers.append(TcpServer(case.behaviour))
-        url = f"http://127.0.0.1:{servers[-1].port}/hook"
+        url = f"http://127.0.0.1:{tcp_server(case.behaviour).port}/hook"
     monkeypatch.setattr(webhooks, "SEND_DEADLINE_SECONDS", case.send_timeout)
     endpoint_id, _ = ui.add_endpoint(url)
     wh.publish(portal)
