@@ -200,9 +200,11 @@ class _SenderPool:
     """A fixed set of threads that attempt claimed deliveries. They are daemon threads, so neither stop() nor the
     end of the process waits for an endpoint that hangs: a send cut short keeps its lease and is retried."""
 
-    def __init__(self, size: int, attempt: Callable[[Claim], None]):
+    def __init__(self, size: int, attempt: Callable[[Claim], None],
+                 finished: Callable[[Claim, BaseException | None], None]):
         self._size = size
         self._attempt = attempt
+        self._finished = finished  # called before the send's future is done, so its waiter sees the send ended
         self._jobs: queue.SimpleQueue[tuple[Claim, futures.Future[None]] | None] = queue.SimpleQueue()
         for number in range(size):
             threading.Thread(target=self._work, name=f"webhook-sender-{number}", daemon=True).start()
@@ -221,6 +223,7 @@ class _SenderPool:
                 break
             if job is not None:
                 job[1].cancel()
+                self._finished(job[0], None)
         for _ in range(self._size):
             self._jobs.put(None)
 
@@ -232,8 +235,10 @@ class _SenderPool:
             try:
                 self._attempt(claim)
             except Exception as error:
+                self._finished(claim, error)
                 done.set_exception(error)
             else:
+                self._finished(claim, None)
                 done.set_result(None)
 
 
@@ -323,20 +328,18 @@ class DeliveryWorker:
         return [self._submit(claim) for claim in claims]
 
     def _submit(self, claim: Claim) -> futures.Future[None]:
-        send = self._senders().submit(claim)
-        send.add_done_callback(lambda finished: self._finished(claim, finished))
-        return send
+        return self._senders().submit(claim)
 
-    def _finished(self, claim: Claim, send: futures.Future[None]) -> None:
+    def _finished(self, claim: Claim, error: BaseException | None) -> None:
         self._in_flight.remove(claim)
         self._wake.set()
-        if not send.cancelled() and send.exception() is not None:
-            log.error("could not record webhook delivery %s", claim.delivery_id, exc_info=send.exception())
+        if error is not None:
+            log.error("could not record webhook delivery %s", claim.delivery_id, exc_info=error)
 
     def _senders(self) -> _SenderPool:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = _SenderPool(SENDER_THREADS, self.attempt)
+                self._pool = _SenderPool(SENDER_THREADS, self.attempt, self._finished)
             return self._pool
 
     def _claim_batch(self, slots: int, endpoints_busy: Counter[int], organisations_busy: Counter[int]) -> list[Claim]:
