@@ -64,7 +64,7 @@ def _control(scope: Page | Locator, role: str, words: str) -> Locator:
     part of it (a card's title), is the words: "Rotate secret" labelled "Rotate secret for Shop", a whole card
     "Applications" + its description; never "Sign in with SSO" for "Sign in". It may be an item of a menu (role
     menuitem) as well, and is found where a closed menu hides it."""
-    return _named_as(scope, role, words).or_(_named_as(scope, "menuitem", words))
+    return _named_as(scope, role, words).or_(_named_as(scope, "menuitem", words)).describe(f'{role} "{words}"')
 
 
 def button(scope: Page | Locator, words: str) -> Locator:
@@ -79,7 +79,7 @@ def link(scope: Page | Locator, words: str) -> Locator:
 
 def button_or_link(scope: Page | Locator, words: str) -> Locator:
     """An action the contract names, whether the portal makes it a button or a link."""
-    return button(scope, words).or_(link(scope, words))
+    return button(scope, words).or_(link(scope, words)).describe(f'button or link "{words}"')
 
 
 # The disclosure widgets closed around an element, outermost first: a closed <details> (its summary opens it), a
@@ -109,7 +109,9 @@ def revealed(control: Locator) -> Locator:
     """`control` as a person reaches it: a visible match, or else the first match once the closed disclosure widgets
     around it are opened by clicking them. Every flow clicks a contract control through this. A control that is not
     there, or stays hidden, is a failed check (AssertionError), as a missing one always was."""
-    expect(control.first).to_be_attached()
+    # A failure names the control as the contract does, on its first line, before Playwright's long locator.
+    what = control.description or "the control"
+    expect(control.first, f"{what} is not on the page").to_be_attached()
     visible = control.filter(visible=True)
     if visible.count():
         return visible.first
@@ -118,7 +120,7 @@ def revealed(control: Locator) -> Locator:
         element = opener.as_element()
         if element is not None:
             element.click()
-    expect(target).to_be_visible()
+    expect(target, f"{what} is on the page but stays hidden").to_be_visible()
     return target
 
 

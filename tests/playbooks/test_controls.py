@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from playbooks.harness.controls import button, button_or_link, heading, label, link, named, revealed, shown_text, titled
 
@@ -81,3 +82,18 @@ def test_a_control_that_only_begins_with_the_words_is_another_control(page):
     assert button(page, "Sign in").count() == 1
     assert link(page, "Applications").get_attribute("href") == "/app/apps"
     assert link(page, "API keys").get_attribute("href") == "/app/keys"
+
+
+def test_a_missing_or_hidden_control_fails_naming_it_as_the_contract_does(page):
+    previous = expect._timeout  # the session's own check timeout; Playwright has no getter for it
+    expect.set_options(timeout=300)
+    try:
+        page.set_content('<details><summary>More</summary><p>nothing</p></details><button hidden>Revoke</button>')
+        with pytest.raises(AssertionError) as missing:
+            revealed(button_or_link(page, "Get started"))
+        assert str(missing.value).splitlines()[0] == 'button or link "Get started" is not on the page'
+        with pytest.raises(AssertionError) as hidden:
+            revealed(button(page, "Revoke"))
+        assert str(hidden.value).splitlines()[0] == 'button "Revoke" is on the page but stays hidden'
+    finally:
+        expect.set_options(timeout=previous)
