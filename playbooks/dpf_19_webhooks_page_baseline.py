@@ -24,11 +24,11 @@ from fixtures.portal import PortalAccount, PortalContractError
 from playbooks.harness.contract import contract
 from playbooks.harness.controls import shown_text
 from playbooks.harness.pages import WebhooksPage
+from playbooks.harness.polling import reload_until
 
 FLOW_ID = "DPF-19"
 STATES = ("active", "inactive", "disabled")
 EVENT_TYPES = contract().webhooks["event_types"]
-POLLS = 20
 DELIVERED = re.compile(r"delivered|succeeded|\b2\d\d\b", re.IGNORECASE)
 
 
@@ -94,17 +94,14 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
             assert shown == events, f"{endpoint.url} shows events {sorted(shown)}; it was created with {sorted(events)}"
         delivered = webhooks.row(known.url).get_by_test_id("last-delivery")
         # The receiver saw the deliveries arrive; the portal records each as it gets the answer: a bounded poll.
-        for _ in range(POLLS):
-            try:
-                expect(delivered).to_have_text(DELIVERED, timeout=1000)
-                expect(webhooks.state(gone.url)).to_have_attribute("data-state", "disabled", timeout=1000)
-                break
-            except AssertionError:
-                page.reload()
-        expect(webhooks.state(gone.url), "an endpoint answered 410 Gone is not disabled").to_have_attribute(
-            "data-state", "disabled")
+        def recorded(timeout: float | None) -> None:
+            expect(webhooks.state(gone.url), "an endpoint answered 410 Gone is not disabled").to_have_attribute(
+                "data-state", "disabled", timeout=timeout)
+            expect(delivered, "the last delivery, which arrived, is not reported delivered").to_have_text(
+                DELIVERED, timeout=timeout)
+
+        reload_until(page, recorded, within=webhook_inbox.timeout)
         assert says_state(webhooks.state(gone.url), "disabled"), "the disabled endpoint's state reads otherwise"
         expect(webhooks.row(gone.url).get_by_test_id("disabled-reason")).not_to_be_empty()
-        expect(delivered, "the last delivery, which arrived, is not reported delivered").to_have_text(DELIVERED)
         never = shown_text(webhooks.row(quiet.url).get_by_test_id("last-delivery"))
         expect(delivered).not_to_have_text(never)

@@ -22,23 +22,18 @@ from playwright.sync_api import expect
 
 from playbooks.harness.controls import button, heading, revealed, shown_text
 from playbooks.harness.pages import WebhooksPage, at_path
+from playbooks.harness.polling import reload_until
 from playbooks.harness.shown_times import shown_time
 
 FLOW_ID = "DPF-23"
-POLLS = 20
 RETRY_AFTER = 30  # seconds, what the receiver asks for with its 503
 CLOCK_SLACK = 3  # seconds between the portal's clock and this machine's, and the page's rounding
 
 
-def reload_until_state(page, delivery, state: str) -> None:
+def reload_until_state(page, delivery, state: str, within: float) -> None:
     """The receiver has the answer; the portal records it as it reads it: a bounded poll, reloading the log."""
-    for _ in range(POLLS):
-        try:
-            expect(delivery).to_have_attribute("data-state", state, timeout=1000)
-            return
-        except AssertionError:
-            page.reload()
-    expect(delivery).to_have_attribute("data-state", state)
+    reload_until(page, lambda timeout: expect(delivery).to_have_attribute("data-state", state, timeout=timeout),
+                 within=within)
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -65,7 +60,7 @@ def test_webhook_delivery_logs(flow, open_page, developer, developer_portal, web
 
     delivery = page.locator(f'[data-testid="delivery-row"][data-event-id="{retried.webhook_id}"]')
     with flow.step("Validate status, response codes, and retry visibility."):
-        reload_until_state(page, delivery, "delivered")
+        reload_until_state(page, delivery, "delivered", webhook_inbox.timeout)
         expect(delivery).to_have_count(1)
         expect(delivery.get_by_test_id("delivery-state")).to_have_text("delivered", ignore_case=True)
         delivery_id = delivery.get_attribute("data-delivery-id")
@@ -84,7 +79,7 @@ def test_webhook_delivery_logs(flow, open_page, developer, developer_portal, web
 
         page.goto(f"/app/webhooks/{failing.id}/deliveries")
         retrying = page.locator(f'[data-testid="delivery-row"][data-event-id="{waiting.webhook_id}"]')
-        reload_until_state(page, retrying, "retrying")
+        reload_until_state(page, retrying, "retrying", webhook_inbox.timeout)
         expect(retrying.get_by_test_id("delivery-state")).to_have_text("retrying", ignore_case=True)
         expect(retrying.get_by_test_id("attempt-count")).to_have_text("1")
         due = shown_time(retrying.get_by_test_id("next-retry"))
@@ -100,7 +95,7 @@ def test_webhook_delivery_logs(flow, open_page, developer, developer_portal, web
         revealed(button(page, "Send test event")).click()
         gone = second_webhook_inbox.wait_for(lambda d: d.answered == 410)
         failed = page.locator(f'[data-testid="delivery-row"][data-event-id="{gone.webhook_id}"]')
-        reload_until_state(page, failed, "failed")
+        reload_until_state(page, failed, "failed", webhook_inbox.timeout)
         expect(failed.get_by_test_id("delivery-state")).to_have_text("failed", ignore_case=True)
         gone_id = failed.get_attribute("data-delivery-id")
         expect(page.locator(f'[data-testid="attempt-row"][data-delivery-id="{gone_id}"]')).to_have_attribute(

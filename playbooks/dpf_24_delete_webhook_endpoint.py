@@ -23,10 +23,10 @@ from playbooks.harness.api_calls import access_token, paid
 from playbooks.harness.events import about_payment, event_type
 from playbooks.harness.controls import revealed
 from playbooks.harness.pages import WebhooksPage
+from playbooks.harness.polling import reload_until
 from playbooks.harness.shown_times import shown_time
 
 FLOW_ID = "DPF-24"
-POLLS = 20
 RETRY_AFTER = 3  # seconds, what the doomed endpoint's receiver asks for with each 503
 MARGIN = 1.5  # seconds past the retry that was due, for the portal's clock and its worker's pace
 
@@ -45,11 +45,9 @@ def test_delete_webhook_endpoint(flow, open_page, developer, developer_portal, a
     webhooks = WebhooksPage(page)
     page.goto(f"/app/webhooks/{doomed.id}/deliveries")
     retrying = page.locator(f'[data-testid="delivery-row"][data-event-id="{failed_once.webhook_id}"]')
-    for _ in range(POLLS):  # the portal records the answer as it reads it: a bounded poll, reloading the log
-        if retrying.get_attribute("data-state", timeout=2500) == "retrying":
-            break
-        page.reload()
-    expect(retrying).to_have_attribute("data-state", "retrying")
+    # the portal records the answer as it reads it: a bounded poll, reloading the log
+    reload_until(page, lambda timeout: expect(retrying).to_have_attribute("data-state", "retrying", timeout=timeout),
+                 within=webhook_inbox.timeout)
     due = shown_time(retrying.get_by_test_id("next-retry"))
     assert due is not None, "the delivery being retried shows no next-retry time"
     page.goto("/app/webhooks")

@@ -26,9 +26,9 @@ from playbooks.harness.contract import contract
 from playbooks.harness.events import about_payment, of_type
 from playbooks.harness.controls import revealed, shown_text
 from playbooks.harness.pages import SecretDialog, WebhooksPage
+from playbooks.harness.polling import reload_until
 
 FLOW_ID = "DPF-32"
-POLLS = 20
 DELIVERED = re.compile(r"^\s*delivered\s*$")
 REQUEST_ID = contract().api["request_id_header"]
 
@@ -77,16 +77,12 @@ def test_event_driven_integration_chain(flow, open_page, developer, applications
             return logged.filter(has=page.get_by_test_id("delivery-state").filter(has_text=DELIVERED))
 
         # The receiver has the deliveries; the portal records each answer as it reads it: a bounded poll.
-        for _ in range(POLLS):
-            try:
-                expect(delivered(delivery)).not_to_have_count(0, timeout=1000)
-                expect(delivered(tested)).not_to_have_count(0, timeout=1000)
-                break
-            except AssertionError:
-                page.reload()
-        expect(delivered(delivery)).not_to_have_count(0)
+        def recorded(timeout: float | None) -> None:
+            expect(delivered(delivery)).not_to_have_count(0, timeout=timeout)
+            expect(delivered(tested), "the test event is not logged as delivered").not_to_have_count(0, timeout=timeout)
+
+        reload_until(page, recorded, within=webhook_inbox.timeout)
         expect(delivered(delivery).first.get_by_test_id("event-type")).to_have_text("payment.succeeded")
-        expect(delivered(tested), "the test event is not logged as delivered").not_to_have_count(0)
         expect(delivered(tested).first.get_by_test_id("event-type")).to_have_text("webhook.test")
         # The application's own successful calls of the last hour: the contract's usage filters.
         page.goto(f"/app/usage?application={app.id}&window=1h&status=2xx")

@@ -65,6 +65,7 @@ from playbooks.harness.go_live_page import GoLive
 from playbooks.harness.controls import button, revealed, shown_text
 from playbooks.harness.pages import (ApplicationForm, ApplicationsPage, KeysPage, ProductsPage, SecretDialog,
                                      WebhooksPage)
+from playbooks.harness.polling import reload_until
 from playbooks.harness.secret_scan import kind_of
 from playbooks.harness.two_factor import (AccountSecurityPage, Authenticator, RecoveryCodesPage, asks_for_code,
                                           prove_second_factor_enforced, turn_off)
@@ -76,7 +77,6 @@ REQUEST_ID = contract().api["request_id_header"]
 ALERT_THRESHOLD_PERCENT = 50  # the contract's threshold of an error_rate rule is a percentage
 ALERT_WINDOW_MINUTES = 5
 BAD_CALLS = 8  # against the few good ones, well over the threshold
-POLLS = 20
 SUBSCRIBED_OR_REJECTED = re.compile(r"^(approved|pending|rejected)$")  # the contract's states of a subscription
 ALL_PASS = re.compile(r"\b7 of 7 checks pass", re.IGNORECASE)
 
@@ -267,14 +267,10 @@ def prepare_and_check_fresh_objects(flow, open_page, go_live_admin, second_admin
                                    headers=bearer(sandbox_token))
                 assert refused.status_code == 400, f"a payment with an unknown field answered HTTP {refused.status_code}"
             firing = page.locator(f'[data-testid="alert-firing"][data-rule-id="{rule_ids[0]}"]')
-            for _ in range(POLLS):  # the portal may evaluate its rules when usage is shown: a bounded poll
-                page.goto("/app/usage")
-                try:
-                    expect(firing).to_have_count(1, timeout=1000)
-                    break
-                except AssertionError:
-                    continue
-            expect(firing).to_have_count(1)
+            # the portal may evaluate its rules when usage is shown: a bounded poll
+            page.goto("/app/usage")
+            reload_until(page, lambda timeout: expect(firing).to_have_count(1, timeout=timeout),
+                         within=webhook_inbox.timeout, reload=lambda: page.goto("/app/usage"))
             alert = webhook_inbox.wait_for(about("usage.alert", "rule_id", rule_ids[0]))
             alert.verify(webhook_secret)  # raises unless correctly signed
             assert event_data(alert).get("kind") == "error_rate", f"the usage.alert event says {event_data(alert)}"

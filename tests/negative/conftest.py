@@ -32,7 +32,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 @dataclass(frozen=True)
 class PlaybookOutcome:
     flow_id: str
-    outcome: str  # passed, failed (an assertion did not hold), error (setup or teardown broke), skipped
+    # passed; failed (a check did not hold); crashed (the playbook's own code broke: a failure, but no check caught
+    # the fault); error (setup or teardown broke); skipped
+    outcome: str
     message: str
     output: str
 
@@ -218,6 +220,18 @@ def _run_in_fresh_process(args: list[str]) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
+# Exceptions that only a mistake in the playbook's own code raises, whatever the portal does: a flow failing with one
+# has not caught the fault it was run against.
+PLAYBOOK_BUGS = frozenset({"AttributeError", "NameError", "UnboundLocalError", "TypeError", "ImportError",
+                           "ModuleNotFoundError", "SyntaxError", "RecursionError"})
+
+
+def _raised(message: str) -> str:
+    """The exception's class name at the head of a JUnit failure message ("AttributeError: ...")."""
+    head = message.split(":", 1)[0].strip()
+    return head.rsplit(".", 1)[-1] if head.replace(".", "").replace("_", "").isalnum() else ""
+
+
 def _run_playbooks(
     flow_ids: list[str], base_url: str, workdir: Path, runner: PlaybookRunner | None = None
 ) -> dict[str, PlaybookOutcome]:
@@ -254,6 +268,8 @@ def _run_playbooks(
                 if child.tag in ("failure", "error", "skipped"):
                     outcome = {"failure": "failed"}.get(child.tag, child.tag)
                     message = child.get("message", "")
+                    if outcome == "failed" and _raised(message) in PLAYBOOK_BUGS:
+                        outcome = "crashed"
                     break
             outcomes[flow_id] = PlaybookOutcome(flow_id, outcome, message, output)
     exited = f"pytest exited {returncode}" if returncode is not None else "the playbook runner died"
