@@ -6,13 +6,15 @@ Figures (reports/bench.json, section "conformance"), each a ratio against a base
   with a recorder in front of it, so it knows every request the run made. The floor is one bare Playwright browser
   (no harness, no pytest) in a fresh Python process that loads the same pages in the same order (the browser's
   navigations) and makes the same HTTP calls (the harness's API calls and set-up, with httpx), against the same
-  portal. Target: run / floor at most 2.
+  portal. Target: run / floor at most 2. The floor replays the requests back to back, so the serial figure also
+  gives the floor with the run's own waits for the portal's pace and the clock's added (deliveries, a grace period,
+  the next TOTP step: the probe's "waits" part).
 - `dpf run DPF-12` from the shell to its exit, against the embedded portal, against the floor of DPF-12's own
   requests. Target: under 5 s.
 - the parts of the serial run and of `dpf run DPF-12`: each run goes through benchmarks/run_parts.py, a timing probe
   that wraps the harness's own functions in that run only, so its wall time splits into process and pytest start,
   portal start, browser start, browser contexts, sign-ins, set-up and clean-up calls, the flows' steps, screenshots,
-  traces, Allure writing, pytest's and the fixtures' own code, leak scan, HTML report and the rest; each with its
+  traces, Allure writing, pytest's and the fixtures' own code, waits, leak scan, HTML report and the rest; each with its
   share of the run and its size in floors (part / the floor's total). The floor is split the same way (start,
   browser, page loads, calls). The run with --workers 2 has no parts: the probe does not reach xdist's workers.
 
@@ -193,7 +195,8 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, An
 # The probe's parts (benchmarks/run_parts.py) in the order a run meets them, under the issue's names.
 PART_ORDER = ("process start and exit", "imports", "pytest start", "portal start", "browser start and stop",
               "browser contexts", "sign-ins", "set-up and clean-up calls", "flow steps", "screenshots", "traces",
-              "Allure writing", "pytest and fixture code", "pytest finish", "leak scan", "HTML report", "other")
+              "Allure writing", "pytest and fixture code", "waits", "pytest finish", "leak scan", "HTML report",
+              "other")
 
 
 def dpf_run_with_parts(arguments: list[str], env: dict[str, str], folder: Path) -> dict[str, Any]:
@@ -210,6 +213,17 @@ def dpf_run_with_parts(arguments: list[str], env: dict[str, str], folder: Path) 
     run["parts"] = {name: seconds.get(name, 0.0) for name in PART_ORDER}
     run["steps_by_flow"] = probe["steps_by_flow"]
     return run
+
+
+def with_the_runs_waits(run: dict[str, Any], floor_run: dict[str, Any]) -> dict[str, float]:
+    """The floor given the run's waits for the portal's pace and the clock's (deliveries, a grace period, the next
+    TOTP step), which it cannot have since it replays the requests back to back; only where the probe measured them."""
+    if "parts" not in run:
+        return {}
+    waits = run["parts"].get("waits", 0.0)
+    return {"run_waits_seconds": round(waits, 1),
+            "floor_with_the_runs_waits_seconds": round(floor_run["wall"] + waits, 1),
+            "run_vs_floor_with_the_runs_waits": round(run["wall"] / (floor_run["wall"] + waits), 2)}
 
 
 def parts_table(parts: dict[str, float], wall: float, floor_seconds: float) -> dict[str, dict[str, float]]:
@@ -247,6 +261,7 @@ def measure_run_against_floor(ids: list[str], workers: int, folder: Path) -> dic
         "floor_seconds": round(floor_run["wall"], 1),
         "run_vs_floor": round(run["wall"] / floor_run["wall"], 2),
         "target_run_vs_floor_at_most": 2,
+        **with_the_runs_waits(run, floor_run),
         "requests_recorded": len(recorder.requests),
         "page_loads_replayed": sum(1 for step in plan if step["kind"] == "navigate"),
         "http_calls_replayed": sum(1 for step in plan if step["kind"] == "http"),
@@ -278,6 +293,8 @@ def measure_dpf12(folder: Path) -> dict[str, Any]:
         "floor_seconds": floor_seconds,
         "floor_parts_seconds": against_floor.get("floor_parts_seconds"),
         "vs_floor": round(run["wall"] / floor_seconds, 2),
+        "run_waits_seconds": round(run["parts"]["waits"], 2),
+        "vs_floor_with_the_runs_waits": round(run["wall"] / (floor_seconds + run["parts"]["waits"]), 2),
         "load_average_before_after": [run["load"][0], against_floor["load_average_before_after"][1]],
     }
 

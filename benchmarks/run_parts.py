@@ -19,6 +19,9 @@ The parts:
 - flow steps: the flow's own steps and expected result (page loads, checks, its HTTP calls).
 - screenshots, traces (start, chunks, stop, redaction), Allure writing (results and attachments to disk).
 - pytest and fixture code: the rest of each flow's set-up, call and teardown (hooks, fixture code).
+- waits: what a flow waits for that is the portal's pace or the clock's, not the harness's: a webhook delivery
+  (or a bounded wait that none comes), a grace period running out (page.wait_for_timeout between polls), the next
+  TOTP time step. The floor replays the run's requests back to back, so it has none of these.
 - HTML report, leak scan: after pytest, in the command line.
 - other: the command line's own work (arguments, run folder, verdicts and results files).
 """
@@ -44,6 +47,7 @@ OTHER = "other"
 STEPS = "flow steps"
 SETUP_CALLS = "set-up and clean-up calls"
 FIXTURE_CODE = "pytest and fixture code"
+WAITS = "waits"
 # An HTTP call inside one of these belongs to it; anywhere else it is a set-up or clean-up call.
 OWNS_ITS_CALLS = ("sign-ins", STEPS, SETUP_CALLS, "HTML report", "leak scan")
 FIXTURE_PARTS = {"target": "portal start", "playwright": "browser start and stop", "browser": "browser start and stop"}
@@ -164,6 +168,13 @@ def install() -> None:
     for method in ("report_result", "report_container", "report_attached_file", "report_attached_data"):
         wrap(allure_commons.logger.AllureFileLogger, method, "Allure writing")
     wrap(cli, "make_html_report", "HTML report")
+    from fixtures.webhooks import WebhookReceiver
+    from playbooks.harness.two_factor import Authenticator
+
+    wrap(WebhookReceiver, "wait_for", WAITS)
+    wrap(WebhookReceiver, "stays_quiet", WAITS)
+    wrap(_generated.Page, "wait_for_timeout", WAITS)
+    wrap(Authenticator, "code", WAITS)
     wrap(secret_scan.LeakGate, "check", "leak scan")
     wrap_http()
     wrap_steps()
