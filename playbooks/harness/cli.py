@@ -114,8 +114,11 @@ class RunRecorder:
         result = self.results.setdefault(flow_id, FlowResult(flow_id, outcome="passed"))
         result.duration += report.duration
         if report.failed:
-            result.outcome = "error" if report.when != "call" else "failed"
-            result.message = result.message or _first_line(report.longreprtext)
+            crash = str(getattr(getattr(report.longrepr, "reprcrash", None), "message", ""))
+            broke = report.when == "call" and verdicts.raised(crash) in verdicts.PLAYBOOK_BUGS
+            result.outcome = "error" if report.when != "call" or broke else "failed"
+            message = verdicts.PLAYBOOK_BROKE + crash.splitlines()[0][:160] if broke else _first_line(report.longreprtext)
+            result.message = result.message or message
         elif report.skipped and result.outcome == "passed":
             reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
             result.message = _first_line(reason)

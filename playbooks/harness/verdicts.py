@@ -22,6 +22,17 @@ DEVIATION = "deviation (expected)"
 NOT_APPLICABLE = "not applicable"
 SKIPPED_VERDICTS = (DEVIATION, NOT_APPLICABLE, "not run", "skipped")
 FAILED_VERDICTS = ("failed", "error", "failed (optional)", "error (optional)")
+# Exceptions that only a mistake in a playbook's own code raises, whatever the portal does. A flow that stops on one
+# is an error of the harness, not a failed check of the portal; a negative control does not count it as caught.
+PLAYBOOK_BUGS = frozenset({"AttributeError", "NameError", "UnboundLocalError", "TypeError", "ImportError",
+                           "ModuleNotFoundError", "SyntaxError", "RecursionError"})
+PLAYBOOK_BROKE = "the playbook broke, not a check of the portal: "
+
+
+def raised(message: str) -> str:
+    """The exception's class name at the head of a failure message ("AttributeError: ..."), or ""."""
+    head = message.split(":", 1)[0].strip()
+    return head.rsplit(".", 1)[-1] if head.replace(".", "").replace("_", "").isalnum() else ""
 
 
 @dataclass
@@ -97,6 +108,12 @@ def _align_allure(results: Path, by_id: dict[str, FlowVerdict]) -> None:
         if verdict.replay:  # before the flow's own description (its route and steps)
             data["description"] = "\n\n".join(filter(None, [_how_to_reproduce(verdict), data.get("description")]))
             path.write_text(json.dumps(data), encoding="utf-8")
+        # Allure calls every exception but an AssertionError "broken": a check that timed out waiting for the portal
+        # is a failed check, and a playbook's own mistake is an error, as dpf judged them
+        status = {"failed": "failed", "error": "broken"}.get(verdict.verdict.split(" (")[0])
+        if status and data.get("status") != status:
+            data["status"] = status
+            path.write_text(json.dumps(data), encoding="utf-8")
         if verdict.verdict not in (DEVIATION, NOT_APPLICABLE):
             continue
         details = data.setdefault("statusDetails", {})
@@ -131,6 +148,9 @@ def _align_junit(junit: Path, by_id: dict[str, FlowVerdict]) -> None:
                 continue
             case.set("classname", "playbooks")
             case.set("name", f"{verdict.id} {verdict.title}")
+            if verdict.verdict.startswith("error") and case.find("error") is None:
+                for element in case.findall("failure"):  # pytest writes <error> only for set-up and clean-up
+                    element.tag = "error"
             if verdict.verdict in (DEVIATION, NOT_APPLICABLE):
                 outcomes = [e for e in case if e.tag in ("failure", "error", "skipped")]
                 for element in outcomes:

@@ -21,6 +21,7 @@ from jinja2 import ChoiceLoader, DictLoader
 import reference_portal
 from playbooks.harness.cli import UNUSED_PLUGINS
 from playbooks.harness.modules import playbook_modules
+from playbooks.harness.verdicts import PLAYBOOK_BUGS, raised
 from reference_portal import Config, Portal
 from reference_portal.core.routing import Rule
 from reference_portal.routes import ROUTES
@@ -220,18 +221,6 @@ def _run_in_fresh_process(args: list[str]) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr
 
 
-# Exceptions that only a mistake in the playbook's own code raises, whatever the portal does: a flow failing with one
-# has not caught the fault it was run against.
-PLAYBOOK_BUGS = frozenset({"AttributeError", "NameError", "UnboundLocalError", "TypeError", "ImportError",
-                           "ModuleNotFoundError", "SyntaxError", "RecursionError"})
-
-
-def _raised(message: str) -> str:
-    """The exception's class name at the head of a JUnit failure message ("AttributeError: ...")."""
-    head = message.split(":", 1)[0].strip()
-    return head.rsplit(".", 1)[-1] if head.replace(".", "").replace("_", "").isalnum() else ""
-
-
 def _run_playbooks(
     flow_ids: list[str], base_url: str, workdir: Path, runner: PlaybookRunner | None = None
 ) -> dict[str, PlaybookOutcome]:
@@ -268,7 +257,7 @@ def _run_playbooks(
                 if child.tag in ("failure", "error", "skipped"):
                     outcome = {"failure": "failed"}.get(child.tag, child.tag)
                     message = child.get("message", "")
-                    if outcome == "failed" and _raised(message) in PLAYBOOK_BUGS:
+                    if outcome == "failed" and raised(message) in PLAYBOOK_BUGS:  # it caught nothing
                         outcome = "crashed"
                     break
             outcomes[flow_id] = PlaybookOutcome(flow_id, outcome, message, output)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import PLAYBOOK_BUGS, _raised
+from playbooks.harness.verdicts import PLAYBOOK_BUGS, raised
 
 
-@pytest.mark.parametrize("message, raised", [
+@pytest.mark.parametrize("message, exception", [
     ("AttributeError: 'WebhookInbox' object has no attribute 'timeout'", "AttributeError"),
     ("AssertionError: button \"Revoke\" is not on the page", "AssertionError"),
     ("playwright._impl._errors.TimeoutError: Locator.click: Timeout 2500ms exceeded.", "TimeoutError"),
     ("fixtures.portal.PortalContractError: expected one data-testid='secret'", "PortalContractError"),
     ("the endpoint answered 500: see the log", ""),
 ])
-def test_the_exception_is_read_from_the_head_of_the_message(message, raised):
-    assert _raised(message) == raised
+def test_the_exception_is_read_from_the_head_of_the_message(message, exception):
+    assert raised(message) == exception
 
 
 def test_only_mistakes_in_the_playbooks_own_code_count_as_a_crash():

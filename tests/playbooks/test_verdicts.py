@@ -76,3 +76,54 @@ def test_a_deviation_and_a_flow_that_does_not_apply_are_skipped_with_their_reaso
 def test_categories_put_a_deviation_and_a_flow_that_does_not_apply_before_any_cause():
     names = [rule["name"] for rule in run_report.CATEGORIES]
     assert names[:2] == ["Expected deviation", "Not applicable"]
+
+
+CRASHING_PLAYBOOKS = '''
+def test_broken_code():
+    inbox = object()
+    inbox.timeout  # a playbook's own mistake: the portal has nothing to do with it
+
+
+def test_failed_check():
+    assert False, "the portal shows another client ID"
+'''
+
+
+def test_a_playbook_that_breaks_on_its_own_code_is_an_error_not_a_failed_check_of_the_portal(tmp_path: Path):
+    import pytest
+
+    from playbooks.harness.cli import RunRecorder
+
+    (tmp_path / "dpf_03_broken.py").write_text(CRASHING_PLAYBOOKS.replace("test_failed_check", "test_unused"))
+    (tmp_path / "dpf_04_failing.py").write_text(CRASHING_PLAYBOOKS.replace("test_broken_code", "test_unused"))
+    recorder = RunRecorder()
+    pytest.main([str(tmp_path), "-q", "-p", "no:cacheprovider", f"--rootdir={tmp_path}", "-o", "python_files=dpf_*.py",
+                 "-p", "no:playwright", "-k", "not unused"],
+                plugins=[recorder])
+    broken, failing = recorder.results["DPF-03"], recorder.results["DPF-04"]
+    assert broken.outcome == "error" and broken.outcome in verdicts.FAILED_VERDICTS
+    assert broken.message.startswith(verdicts.PLAYBOOK_BROKE + "AttributeError: 'object' object has no attribute")
+    assert failing.outcome == "failed" and "the portal shows another client ID" in failing.message
+
+
+def test_a_failed_check_and_a_playbooks_own_error_read_the_same_in_junit_and_allure(tmp_path: Path):
+    results = tmp_path / "allure-results"
+    results.mkdir()
+    broke = verdicts.PLAYBOOK_BROKE + "AttributeError: 'object' object has no attribute 'timeout'"
+    timed_out = "TimeoutError: Locator.click: Timeout 5000ms exceeded"
+    for flow_id, status, message in (("DPF-03", "failed", broke), ("DPF-04", "broken", timed_out)):
+        (results / f"{flow_id}-result.json").write_text(json.dumps(allure_result(flow_id, status, message)))
+    (tmp_path / "junit.xml").write_text(JUNIT)
+    judged = [FlowVerdict("DPF-03", "error", broke), FlowVerdict("DPF-04", "failed", timed_out),
+              FlowVerdict("DPF-05", "passed")]
+
+    verdicts.align(tmp_path, judged)
+
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    cases = {case.get("name"): case for case in suite.findall("testcase")}
+    error = cases["DPF-03 Landing route behavior"]
+    assert error.find("failure") is None and error.find("error") is not None
+    assert cases["DPF-04 Dashboard baseline"].find("failure") is not None
+    assert (suite.get("failures"), suite.get("errors")) == ("1", "1")
+    allure = {path.name.split("-result")[0]: json.loads(path.read_text()) for path in results.glob("*-result.json")}
+    assert allure["DPF-03"]["status"] == "broken" and allure["DPF-04"]["status"] == "failed"
