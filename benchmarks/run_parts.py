@@ -147,7 +147,9 @@ def install() -> None:
     import fixtures.flow
     import fixtures.preflight
     import fixtures.signin
+    from fixtures.webhooks import WebhookReceiver
     from playbooks.harness import cli, secret_scan
+    from playbooks.harness.two_factor import Authenticator
 
     for module in (fixtures.signin, fixtures.preflight):
         for function in ("sign_in", "sign_out"):
@@ -168,9 +170,6 @@ def install() -> None:
     for method in ("report_result", "report_container", "report_attached_file", "report_attached_data"):
         wrap(allure_commons.logger.AllureFileLogger, method, "Allure writing")
     wrap(cli, "make_html_report", "HTML report")
-    from fixtures.webhooks import WebhookReceiver
-    from playbooks.harness.two_factor import Authenticator
-
     wrap(WebhookReceiver, "wait_for", WAITS)
     wrap(WebhookReceiver, "stays_quiet", WAITS)
     wrap(_generated.Page, "wait_for_timeout", WAITS)

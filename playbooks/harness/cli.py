@@ -115,7 +115,7 @@ class RunRecorder:
         result.duration += report.duration
         if report.failed:
             crash = str(getattr(getattr(report.longrepr, "reprcrash", None), "message", ""))
-            broke = report.when == "call" and verdicts.raised(crash) in verdicts.PLAYBOOK_BUGS
+            broke = report.when == "call" and verdicts.broke_on_its_own_code(crash)
             result.outcome = "error" if report.when != "call" or broke else "failed"
             message = verdicts.PLAYBOOK_BROKE + crash.splitlines()[0][:160] if broke else _first_line(report.longreprtext)
             result.message = result.message or message

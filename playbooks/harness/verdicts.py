@@ -35,6 +35,11 @@ def raised(message: str) -> str:
     return head.rsplit(".", 1)[-1] if head.replace(".", "").replace("_", "").isalnum() else ""
 
 
+def broke_on_its_own_code(message: str) -> bool:
+    """Whether a failure message ("AttributeError: ...") is of one of PLAYBOOK_BUGS."""
+    return raised(message) in PLAYBOOK_BUGS
+
+
 @dataclass
 class FlowVerdict:
     id: str
@@ -105,23 +110,22 @@ def _align_allure(results: Path, by_id: dict[str, FlowVerdict]) -> None:
         verdict = by_id.get(flow_id)
         if verdict is None:
             continue
+        before = json.dumps(data)
         if verdict.replay:  # before the flow's own description (its route and steps)
             data["description"] = "\n\n".join(filter(None, [_how_to_reproduce(verdict), data.get("description")]))
-            path.write_text(json.dumps(data), encoding="utf-8")
         # Allure calls every exception but an AssertionError "broken": a check that timed out waiting for the portal
         # is a failed check, and a playbook's own mistake is an error, as dpf judged them
         status = {"failed": "failed", "error": "broken"}.get(verdict.verdict.split(" (")[0])
-        if status and data.get("status") != status:
+        if status:
             data["status"] = status
+        if verdict.verdict in (DEVIATION, NOT_APPLICABLE):
+            details = data.setdefault("statusDetails", {})
+            was = str(details.get("message", "")).strip()
+            details["message"] = f"{verdict.verdict}: {verdict.message}" + (f"\n\nIt failed: {was}" if was and
+                                                                              verdict.verdict == DEVIATION else "")
+            data["status"] = "skipped"
+        if json.dumps(data) != before:
             path.write_text(json.dumps(data), encoding="utf-8")
-        if verdict.verdict not in (DEVIATION, NOT_APPLICABLE):
-            continue
-        details = data.setdefault("statusDetails", {})
-        was = str(details.get("message", "")).strip()
-        details["message"] = f"{verdict.verdict}: {verdict.message}" + (f"\n\nIt failed: {was}" if was and
-                                                                          verdict.verdict == DEVIATION else "")
-        data["status"] = "skipped"
-        path.write_text(json.dumps(data), encoding="utf-8")
 
 
 def _how_to_reproduce(verdict: FlowVerdict) -> str:

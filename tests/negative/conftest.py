@@ -21,7 +21,7 @@ from jinja2 import ChoiceLoader, DictLoader
 import reference_portal
 from playbooks.harness.cli import UNUSED_PLUGINS
 from playbooks.harness.modules import playbook_modules
-from playbooks.harness.verdicts import PLAYBOOK_BUGS, raised
+from playbooks.harness.verdicts import broke_on_its_own_code
 from reference_portal import Config, Portal
 from reference_portal.core.routing import Rule
 from reference_portal.routes import ROUTES
@@ -257,7 +257,7 @@ def _run_playbooks(
                 if child.tag in ("failure", "error", "skipped"):
                     outcome = {"failure": "failed"}.get(child.tag, child.tag)
                     message = child.get("message", "")
-                    if outcome == "failed" and raised(message) in PLAYBOOK_BUGS:  # it caught nothing
+                    if outcome == "failed" and broke_on_its_own_code(message):  # it caught nothing
                         outcome = "crashed"
                     break
             outcomes[flow_id] = PlaybookOutcome(flow_id, outcome, message, output)
@@ -322,6 +322,20 @@ def signing_secret_never_changes(monkeypatch: pytest.MonkeyPatch) -> None:
         return stored["first"]
 
     monkeypatch.setattr(webhooks, "encrypt_secret", keep_the_first)
+
+
+@pytest.fixture
+def gone_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fault DPF-19 and DPF-23 must notice: a receiver's 410 Gone is recorded as a 500, so the endpoint is never
+    disabled and the delivery is retried instead of failing."""
+    from reference_portal.areas import webhooks
+
+    record = webhooks.DeliveryWorker.record
+
+    def as_a_server_error(self, claim, status, *rest, **named):  # type: ignore[no-untyped-def]
+        return record(self, claim, 500 if status == 410 else status, *rest, **named)
+
+    monkeypatch.setattr(webhooks.DeliveryWorker, "record", as_a_server_error)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import pytest
 
-from reference_portal.areas import webhooks
 
 FAULTS = {
     "state-unknown": ('data-testid="webhook-state" data-state="{{ w.state }}"', 'data-testid="webhook-state" data-state="unknown"'),
@@ -30,12 +29,6 @@ def test_fails_when_the_state_shown_is_not_its_data_state(start_portal, run_play
     assert outcome.outcome == "failed", str(outcome)
 
 
-def test_fails_when_an_endpoint_answering_gone_is_never_disabled(monkeypatch, start_portal, run_playbook):
-    record = webhooks.DeliveryWorker.record
-
-    def gone_is_retried(self, claim, status, *rest, **named):
-        return record(self, claim, 500 if status == 410 else status, *rest, **named)
-
-    monkeypatch.setattr(webhooks.DeliveryWorker, "record", gone_is_retried)
+def test_fails_when_an_endpoint_answering_gone_is_never_disabled(gone_is_retried, start_portal, run_playbook):
     outcome = run_playbook("DPF-19", start_portal())
     assert outcome.outcome == "failed", str(outcome)

@@ -40,12 +40,6 @@ def test_fails_when_next_retry_is_not_the_next_attempt(old, new, start_portal, r
     assert outcome.outcome == "failed", str(outcome)
 
 
-def test_fails_when_a_delivery_never_reaches_failed(monkeypatch, start_portal, run_playbook):
-    record = webhooks.DeliveryWorker.record
-
-    def gone_is_retried(self, claim, status, *rest, **named):
-        return record(self, claim, 500 if status == 410 else status, *rest, **named)
-
-    monkeypatch.setattr(webhooks.DeliveryWorker, "record", gone_is_retried)
+def test_fails_when_a_delivery_never_reaches_failed(gone_is_retried, start_portal, run_playbook):
     outcome = run_playbook("DPF-23", start_portal())
     assert outcome.outcome == "failed", str(outcome)
