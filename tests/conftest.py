@@ -72,3 +72,13 @@ def dealt(items: list[T], workers: int) -> list[T]:
     """The items dealt to `workers` hands in turn, the hands laid end to end: worksteal's equal contiguous slices
     are then the hands."""
     return [item for first in range(workers) for item in items[first::workers]]
+
+
+@pytest.fixture(autouse=True)
+def portals_hash_passwords_at_the_test_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every portal a test here starts, the embedded portal of a `dpf run` or pytest session included, stores
+    passwords at argon2's cheapest cost, as the negative controls' and the portal tests' own portals do: at the
+    recommended cost each such run spent a second or more of CPU hashing its personas' passwords and sign-ins. The
+    playbooks in playbooks/, which the suite runs against the embedded portal, keep the recommended cost, and
+    tests/reference_portal/core/test_portal_security.py checks it."""
+    monkeypatch.setenv("DPF_PORTAL_PASSWORD_HASHING", "test")

@@ -83,23 +83,24 @@ def _flows_results_and_steps(results: Path) -> dict[str, tuple[str, list[str]]]:
     return found
 
 
-@pytest.mark.browser  # three real runs
+@pytest.mark.browser  # three real runs, side by side
 def test_two_shards_merged_give_the_same_flows_results_and_steps_as_one_run(tmp_path):
-    def dpf(*args: str, reports: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "playbooks.harness.cli", *args], cwd=PROJECT_ROOT,
-                              env={**os.environ, "DPF_REPORTS_DIR": str(reports)}, capture_output=True, text=True,
-                              timeout=600)
+    def start(*args: str, reports: Path) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "playbooks.harness.cli", *args], cwd=PROJECT_ROOT,
+                                env={**os.environ, "DPF_REPORTS_DIR": str(reports)}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
 
-    flows = ["DPF-06", "DPF-09", "DPF-12"]
-    whole = dpf("run", *flows, "--no-report", reports=tmp_path / "whole")
-    first = dpf("run", *flows, "--shard", "1/2", "--no-report", reports=tmp_path / "shard1")
-    second = dpf("run", *flows, "--shard", "2/2", "--no-report", reports=tmp_path / "shard2")
-    for done in (whole, first, second):
-        assert done.returncode == 0, done.stdout + done.stderr
-    assert "DPF-06" in first.stdout and "DPF-12" in first.stdout and "DPF-09" not in first.stdout
-    merged = dpf("report", "--merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--out",
-                 str(tmp_path / "merged"), reports=tmp_path / "reports")
-    assert "3 flow(s) of 2 shard(s) merged" in merged.stdout, merged.stdout + merged.stderr
+    flows = ["DPF-03", "DPF-07", "DPF-15"]  # three of the lightest flows, each of several steps
+    runs = [start("run", *flows, "--no-report", reports=tmp_path / "whole"),
+            start("run", *flows, "--shard", "1/2", "--no-report", reports=tmp_path / "shard1"),
+            start("run", *flows, "--shard", "2/2", "--no-report", reports=tmp_path / "shard2")]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    for run, output in zip(runs, outputs):
+        assert run.returncode == 0, output
+    assert "DPF-03" in outputs[1] and "DPF-15" in outputs[1] and "DPF-07" not in outputs[1]
+    merged = start("report", "--merge", str(tmp_path / "shard1"), str(tmp_path / "shard2"), "--out",
+                   str(tmp_path / "merged"), reports=tmp_path / "reports").communicate(timeout=600)[0]
+    assert "3 flow(s) of 2 shard(s) merged" in merged, merged
 
     one_run = _flows_results_and_steps(tmp_path / "whole" / "allure-results")
     assert len(one_run) == 3

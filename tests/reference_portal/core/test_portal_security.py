@@ -54,12 +54,15 @@ def test_verify_without_a_stored_hash_is_false_even_with_the_decoys_own_password
     assert passwords.verify(decoy, "the-decoy-password") is True
 
 
-def test_the_stored_cost_is_the_librarys_recommendation_unless_a_portal_asks_for_the_test_cost():
+def test_the_stored_cost_is_the_librarys_recommendation_unless_a_portal_asks_for_the_test_cost(monkeypatch):
+    monkeypatch.delenv("DPF_PORTAL_PASSWORD_HASHING")  # what the suite sets for the portals its tests start
     recommended = security.HASHING_COSTS["recommended"]
     assert f"m={recommended.memory_cost},t={recommended.time_cost},p={recommended.parallelism}$" in hash_password("x")
     assert recommended.memory_cost >= 64 * 1024 and recommended.time_cost >= 3
     assert Config(database=":memory:").password_hashing == "recommended"
     assert Config.from_env(database=":memory:").password_hashing == "recommended"
+    monkeypatch.setenv("DPF_PORTAL_PASSWORD_HASHING", "test")
+    assert Config.from_env(database=":memory:").password_hashing == "test"
     cheap = hash_password("x", "test")
     assert cheap.startswith("$argon2id$") and verify_password(cheap, "x", "test") and not verify_password(cheap, "y")
 
