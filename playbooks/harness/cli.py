@@ -19,8 +19,8 @@ from typing import Callable, Sequence
 
 import pytest
 
-from playbooks.harness import (catalog, certification, history, installation, run_report, shards, soak, target_file,
-                               verdicts)
+from playbooks.harness import (catalog, certification, history, installation, run_report, selftest, shards, soak,
+                               target_file, verdicts)
 from playbooks.harness.flow_ids import in_file_name as flow_in_file_name
 from playbooks.harness.flow_ids import normalise as normalise_flow_id
 from playbooks.harness.installation import PortalNotInstalled, allure_command
@@ -734,6 +734,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "every run)")
     clean.set_defaults(handler=command_clean)
 
+    selftest.add_parser(commands)  # dpf selftest [--base-url URL --i-own-this-target] [DPF-NN ...] [--faults ...]
     certification.add_parser(commands)  # dpf certify [--target FILE | --base-url URL] --out DIR; dpf certify verify DIR
     soak.add_command(commands, letters)  # dpf soak [N] [DPF-NN...] [--workers 1,2]
     return parser

@@ -56,6 +56,10 @@ class Route:
             raise ContractError(f"route {self.name!r}: no value for {path[path.index('<'):]}")
         return path
 
+    def matches(self, method: str, path: str) -> bool:
+        """Whether a concrete request (GET /app/apps/7) is this route's."""
+        return method == self.method and _path_pattern(self.path).fullmatch(path) is not None
+
 
 @dataclass(frozen=True)
 class Contract:
@@ -88,7 +92,7 @@ class Contract:
 
     def has_path(self, method: str, path: str) -> bool:
         """Whether a concrete request (GET /app/apps/7) is one the contract names."""
-        return any(route.method == method and _path_pattern(route.path).fullmatch(path) for route in self.routes.values())
+        return any(route.matches(method, path) for route in self.routes.values())
 
 
 def _path_pattern(path: str) -> re.Pattern[str]:

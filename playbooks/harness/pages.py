@@ -144,6 +144,14 @@ class KeysPage:
     def state(self, client_id: str) -> Locator:
         return self.row(client_id).get_by_test_id("key-state")
 
+    def expect_state(self, client_id: str, state: str) -> None:
+        """The row's data-state is `state`, and a person reads the same word there (in any letter case)."""
+        element = self.state(client_id)
+        expect(element).to_have_attribute("data-state", state)
+        shown = shown_text(element)
+        assert re.search(rf"\b{re.escape(state)}\b", shown, re.IGNORECASE), (
+            f"the keys page shows {shown!r} for a key whose data-state is {state!r}")
+
     def action(self, client_id: str, name: str) -> Locator:
         """A row's action: Rotate secret, Deactivate, Reactivate or Revoke (reach it with revealed())."""
         return button_or_link(self.row(client_id), name)

@@ -64,3 +64,10 @@ def test_fails_when_a_deactivated_key_still_gets_tokens(monkeypatch, start_porta
     monkeypatch.setattr(credentials, "verify", verify_ignoring_deactivation)
     outcome = run_playbook("DPF-12", start_portal())
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_keys_page_shows_another_state_than_its_data(start_portal, run_playbook, patched_template):
+    templates = patched_template("keys/list.html", 'data-state="{{ c.state }}">{{ c.state }}',
+                                 'data-state="{{ c.state }}">active')
+    outcome = run_playbook("DPF-12", start_portal(templates=templates))
+    assert outcome.outcome == "failed" and "data-state is 'deactivated'" in outcome.message, str(outcome)

@@ -1,0 +1,106 @@
+"""A reverse proxy on loopback in front of a portal, playing at most one fault (playbooks/harness/faults.py) at a time.
+
+The browser and the harness's HTTP clients reach the portal through it; webhooks still go from the portal to the
+harness's receiver directly. It only forwards what it is sent, rewrites what it passes back, or answers a request
+itself instead of forwarding it: it never sends a request of its own. The portal sees its own host in `Host`, so its
+absolute links point at itself; only `Location` answers pointing at the portal are turned back to the proxy.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+import httpx
+
+from .faults import Exchange, Fault
+
+# Hop-by-hop headers, and those httpx sets itself or that no longer hold once it has decoded the body
+NOT_FORWARDED = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
+                 "host", "content-length", "accept-encoding"}
+NOT_PASSED_BACK = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, *, verify: bool | str = True):
+        self.upstream = upstream.rstrip("/")
+        self.fault: Fault | None = None
+        self.forwarded = 0  # requests that reached the portal
+        self._lock = threading.Lock()
+        self._client = httpx.Client(base_url=self.upstream, follow_redirects=False, timeout=60, verify=verify)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="dpf-fault-proxy", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._client.close()
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def exchange(self, request: Exchange, query: str, body: bytes) -> Exchange:
+        """The answer to one request: the fault's own, or the portal's as the fault rewrites it."""
+        fault = self.fault
+        answer = fault.intercept(request) if fault else None
+        if answer is not None:
+            return answer
+        headers = {k: v for k, v in request.request_headers.items() if k not in NOT_FORWARDED}
+        target = request.path + (f"?{query}" if query else "")
+        response = self._client.request(request.method, target, headers=headers, content=body)
+        with self._lock:
+            self.forwarded += 1
+        passed = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in NOT_PASSED_BACK]
+        answer = Exchange(request.method, request.path, request.request_headers, response.status_code,
+                          [(k, self._to_proxy(v) if k.lower() == "location" else v) for k, v in passed],
+                          response.content)
+        return fault.rewrite(answer) if fault else answer
+
+    def _to_proxy(self, location: str) -> str:
+        return self.url + location[len(self.upstream):] if location.startswith(self.upstream) else location
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _relay(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = urlsplit(self.path)
+                request = Exchange(self.command, parts.path, {k.lower(): v for k, v in self.headers.items()})
+                try:
+                    answer = proxy.exchange(request, parts.query, body)
+                except httpx.HTTPError as error:
+                    answer = Exchange(self.command, parts.path, {}, 502, [("Content-Type", "text/plain")],
+                                      f"dpf selftest proxy: the portal did not answer ({type(error).__name__})".encode())
+                self.send_response(answer.status)
+                for name, value in answer.headers:
+                    if name.lower() != "content-length":
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(answer.body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _relay
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+                pass  # request lines carry tokens in query strings no more than the portal's own log does; keep quiet
+
+        return Handler
