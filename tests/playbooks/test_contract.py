@@ -46,7 +46,7 @@ def test_the_shipped_contract_loads():
         (lambda text: text.replace("revocation_is_final = true", "revocation_is_final = true\nrevocation_is_fast = true"),
          "promises.revocation_is_fast: unknown key"),
         (lambda text: text.replace("headings = [", "titles = ["), "names.titles: unknown kind"),
-        (lambda text: text.replace('version = "1.2"\n', ""), "version: missing"),
+        (lambda text: text.replace('version = "1.3"\n', ""), "version: missing"),
         (lambda text: text.replace("[fields]\n", "[fields]\nnowhere = [\"x\"]\n"), "fields.nowhere: a form is named after"),
     ],
 )
