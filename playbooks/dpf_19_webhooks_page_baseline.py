@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from fixtures.html_forms import hidden_fields
 from fixtures.portal import PortalAccount, PortalContractError
 from playbooks.harness.contract import contract
-from playbooks.harness.controls import shown_text
+from playbooks.harness.controls import says_state, shown_text
 from playbooks.harness.pages import WebhooksPage
 from playbooks.harness.polling import reload_until
 
@@ -41,11 +41,6 @@ def toggle(portal: PortalAccount, webhook_id: str) -> None:
     answer = portal.client.post(action, data=fields)
     if answer.status_code not in (302, 303):
         raise PortalContractError(f"POST {action} answered HTTP {answer.status_code}")
-
-
-def says_state(cell, state: str) -> bool:
-    """Whether the words a person reads in a state cell name this state (not "inactive" for "active")."""
-    return re.search(rf"\b{state}\b", shown_text(cell), re.IGNORECASE) is not None
 
 
 def events_named(text: str) -> set[str]:

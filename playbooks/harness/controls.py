@@ -134,6 +134,12 @@ _SHOWN = """element => {
 }"""
 
 
+def says_state(element: Locator, state: str) -> bool:
+    """Whether the words a person reads in a state cell name this state, in any letter case (not "inactive" for
+    "active")."""
+    return re.search(rf"\b{re.escape(state)}\b", shown_text(element), re.IGNORECASE) is not None
+
+
 def shown_text(element: Locator) -> str:
     """The value `element` shows a person, whitespace folded: its text, or the value of the field it is or holds."""
     return element.evaluate(_SHOWN)

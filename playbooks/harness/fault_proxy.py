@@ -26,7 +26,9 @@ class FaultProxy:
     def __init__(self, upstream: str, *, verify: bool | str = True):
         self.upstream = upstream.rstrip("/")
         self.fault: Fault | None = None
-        self._client = httpx.Client(base_url=self.upstream, follow_redirects=False, timeout=60, verify=verify)
+        # A transport, not a client: a client would keep every answer's cookies and send them on with the next
+        # request, whoever makes it (one persona's session given to another)
+        self._transport = httpx.HTTPTransport(verify=verify)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="dpf-fault-proxy", daemon=True)
@@ -43,7 +45,7 @@ class FaultProxy:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._client.close()
+        self._transport.close()
 
     def __enter__(self) -> FaultProxy:
         return self.start()
@@ -59,7 +61,13 @@ class FaultProxy:
             return answer
         headers = {k: v for k, v in request.request_headers.items() if k not in NOT_FORWARDED}
         target = request.path + (f"?{query}" if query else "")
-        response = self._client.request(request.method, target, headers=headers, content=body)
+        outgoing = httpx.Request(request.method, self.upstream + target, headers=headers, content=body,
+                                 extensions={"timeout": httpx.Timeout(60).as_dict()})
+        response = self._transport.handle_request(outgoing)
+        try:
+            response.read()
+        finally:
+            response.close()
         passed = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in NOT_PASSED_BACK]
         answer = Exchange(request.method, request.path, request.request_headers, response.status_code,
                           [(k, self._to_proxy(v) if k.lower() == "location" else v) for k, v in passed],

@@ -10,7 +10,8 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect
 
 from fixtures.vault import SecretVault
-from playbooks.harness.controls import button, button_or_link, heading, label, link, named, revealed, shown_text
+from playbooks.harness.controls import (button, button_or_link, heading, label, link, named, revealed, says_state,
+                                        shown_text)
 
 
 def at_path(path: str) -> re.Pattern[str]:
@@ -145,12 +146,7 @@ class KeysPage:
         return self.row(client_id).get_by_test_id("key-state")
 
     def expect_state(self, client_id: str, state: str) -> None:
-        """The row's data-state is `state`, and a person reads the same word there (in any letter case)."""
-        element = self.state(client_id)
-        expect(element).to_have_attribute("data-state", state)
-        shown = shown_text(element)
-        assert re.search(rf"\b{re.escape(state)}\b", shown, re.IGNORECASE), (
-            f"the keys page shows {shown!r} for a key whose data-state is {state!r}")
+        expect_state(self.state(client_id), state, "the keys page", "a key")
 
     def action(self, client_id: str, name: str) -> Locator:
         """A row's action: Rotate secret, Deactivate, Reactivate or Revoke (reach it with revealed())."""
@@ -199,6 +195,12 @@ class ProductsPage:
         return state
 
 
+def expect_state(cell: Locator, state: str, where: str, whose: str) -> None:
+    """The cell's data-state is `state`, and a person reads the same word there (in any letter case)."""
+    expect(cell).to_have_attribute("data-state", state)
+    assert says_state(cell, state), f"{where} shows {shown_text(cell)!r} for {whose} whose data-state is {state!r}"
+
+
 class WebhooksPage:
     def __init__(self, page: Page):
         self.page = page
@@ -215,6 +217,9 @@ class WebhooksPage:
 
     def state(self, url: str) -> Locator:
         return self.row(url).get_by_test_id("webhook-state")
+
+    def expect_state(self, url: str, state: str) -> None:
+        expect_state(self.state(url), state, "the webhooks page", "an endpoint")
 
     def action(self, url: str, name: str) -> Locator:
         """A row's action: Deactivate, Activate, Rotate secret, Send test event, Delivery logs or Delete (reach it

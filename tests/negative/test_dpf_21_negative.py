@@ -72,3 +72,10 @@ def test_fails_when_an_inactive_endpoint_gets_its_event_late(monkeypatch, start_
     monkeypatch.setattr(webhooks, "publish", publish_and_send_late)
     outcome = run_playbook("DPF-21", start_portal())
     assert outcome.outcome == "failed", str(outcome)
+
+
+def test_fails_when_the_webhooks_page_shows_another_state_than_its_data(start_portal, run_playbook, patched_template):
+    templates = patched_template("webhooks/list.html", 'data-state="{{ w.state }}">{{ w.state }}',
+                                 'data-state="{{ w.state }}">active')
+    outcome = run_playbook("DPF-21", start_portal(templates=templates))
+    assert outcome.outcome == "failed" and "data-state is 'inactive'" in outcome.message, str(outcome)

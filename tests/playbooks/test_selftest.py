@@ -102,7 +102,8 @@ def upstream():
             start_response("303 See Other", [("Location", f"http://{environ['HTTP_HOST']}/app/apps/7"),
                                              ("Set-Cookie", "s=1; HttpOnly; Path=/")])
             return [b""]
-        start_response("200 OK", [("Content-Type", "text/plain"), ("X-Echo", environ.get("HTTP_X_ECHO", ""))])
+        start_response("200 OK", [("Content-Type", "text/plain"), ("X-Echo", environ.get("HTTP_X_ECHO", "")),
+                                  ("X-Cookie", environ.get("HTTP_COOKIE", ""))])
         return [b"got " + body]
 
     server = make_server("127.0.0.1", 0, app, server_class=WSGIServer, handler_class=_Quiet)
@@ -121,7 +122,10 @@ def test_the_proxy_passes_the_portals_answers_on_and_turns_its_redirects_back_to
         created = client.post("/app/apps", content=b"name=x")
         assert created.status_code == 303 and created.headers["Location"] == proxy.url + "/app/apps/7"
         assert created.headers["Set-Cookie"] == "s=1; HttpOnly; Path=/"
-    assert seen == Counter({"POST /echo": 1, "POST /app/apps": 1})
+        with httpx.Client(base_url=proxy.url) as someone_else:  # the cookie is the first client's, not the proxy's
+            assert someone_else.get("/echo").headers["X-Cookie"] == ""
+        assert client.get("/echo").headers["X-Cookie"] == "s=1"
+    assert seen == Counter({"POST /echo": 1, "POST /app/apps": 1, "GET /echo": 2})
 
 
 def test_a_post_that_is_not_forwarded_goes_back_to_its_page_and_never_reaches_the_portal(upstream):
