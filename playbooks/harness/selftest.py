@@ -145,7 +145,6 @@ def table(results: list[Judged]) -> str:
         rows.append(f"{r.flow_id:7} {r.fault or '(clean: ' + title[:36] + ')':45} {r.outcome:11} {r.message[:160]}")
     judged = [r for r in results if r.fault and r.outcome != "not judged"]
     caught = sum(r.outcome == "caught" for r in judged)
-    rows.append(f"score: {caught} of {len(judged)} judged faults caught"
-                + (f"; {sum(r.outcome == 'not judged' for r in results)} not judged" if len(judged) < len(
-                    [r for r in results if r.fault]) else ""))
+    not_judged = sum(r.outcome == "not judged" for r in results)
+    rows.append(f"score: {caught} of {len(judged)} judged faults caught" + (f"; {not_judged} not judged" if not_judged else ""))
     return "\n".join(rows)
