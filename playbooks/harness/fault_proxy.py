@@ -2,12 +2,14 @@
 
 The browser and the harness's HTTP clients reach the portal through it; webhooks still go from the portal to the
 harness's receiver directly. It only forwards what it is sent, rewrites what it passes back, or answers a request
-itself instead of forwarding it: it never sends a request of its own. The portal sees its own host in `Host`, so its
-absolute links point at itself; only `Location` answers pointing at the portal are turned back to the proxy.
+itself instead of forwarding it: it never sends a request of its own. The portal sees its own host in `Host` (so a
+portal behind virtual hosting answers), and its absolute links in `Location` and in text and JSON answers (a testing
+guide's commands, an OpenAPI `servers` entry) are turned to the proxy, so that what follows them goes through it too.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -20,6 +22,17 @@ from .faults import Exchange, Fault
 NOT_FORWARDED = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
                  "host", "content-length", "accept-encoding"}
 NOT_PASSED_BACK = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"}
+TEXTUAL = ("text/", "application/json")  # answers whose absolute links to the portal are turned to the proxy
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """A browser dropping a kept-alive connection is not an error; anything else is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            print(f"dpf selftest proxy: {type(error).__name__}: {error}", file=sys.stderr)
 
 
 class FaultProxy:
@@ -29,8 +42,7 @@ class FaultProxy:
         # A transport, not a client: a client would keep every answer's cookies and send them on with the next
         # request, whoever makes it (one persona's session given to another)
         self._transport = httpx.HTTPTransport(verify=verify)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, name="dpf-fault-proxy", daemon=True)
 
     @property
@@ -69,9 +81,11 @@ class FaultProxy:
         finally:
             response.close()
         passed = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in NOT_PASSED_BACK]
+        body = response.content
+        if response.headers.get("Content-Type", "").startswith(TEXTUAL):
+            body = body.replace(self.upstream.encode(), self.url.encode())
         answer = Exchange(request.method, request.path, request.request_headers, response.status_code,
-                          [(k, self._to_proxy(v) if k.lower() == "location" else v) for k, v in passed],
-                          response.content)
+                          [(k, self._to_proxy(v) if k.lower() == "location" else v) for k, v in passed], body)
         return fault.rewrite(answer) if fault else answer
 
     def _to_proxy(self, location: str) -> str:

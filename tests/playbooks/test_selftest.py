@@ -104,6 +104,8 @@ def upstream():
             return [b""]
         start_response("200 OK", [("Content-Type", "text/plain"), ("X-Echo", environ.get("HTTP_X_ECHO", "")),
                                   ("X-Cookie", environ.get("HTTP_COOKIE", ""))])
+        if environ["PATH_INFO"] == "/guide":
+            return [f"curl http://{environ['HTTP_HOST']}/api/v1/payments".encode()]
         return [b"got " + body]
 
     server = make_server("127.0.0.1", 0, app, server_class=WSGIServer, handler_class=_Quiet)
@@ -125,7 +127,8 @@ def test_the_proxy_passes_the_portals_answers_on_and_turns_its_redirects_back_to
         with httpx.Client(base_url=proxy.url) as someone_else:  # the cookie is the first client's, not the proxy's
             assert someone_else.get("/echo").headers["X-Cookie"] == ""
         assert client.get("/echo").headers["X-Cookie"] == "s=1"
-    assert seen == Counter({"POST /echo": 1, "POST /app/apps": 1, "GET /echo": 2})
+        assert client.get("/guide").text == f"curl {proxy.url}/api/v1/payments"  # the portal's links lead through it
+    assert seen == Counter({"POST /echo": 1, "POST /app/apps": 1, "GET /echo": 2, "GET /guide": 1})
 
 
 def test_a_post_that_is_not_forwarded_goes_back_to_its_page_and_never_reaches_the_portal(upstream):
