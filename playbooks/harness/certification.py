@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from playbooks.harness import catalog, run_report, target_file
+from playbooks.harness.installation import dpf_command
 from playbooks.harness.contract import contract
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -404,9 +405,7 @@ def prepare_out(out: Path, force: bool) -> None:
 
 def run_flows(flow_ids: list[str], args: argparse.Namespace, work: Path) -> int:
     """`dpf run` in its own process, writing its results to `work`; its exit code."""
-    # The command line's own entry point (as `dpf`), not `-m`, which would make a second copy of the cli module.
-    entry = "import sys; from playbooks.harness.cli import main; sys.exit(main(sys.argv[1:]))"
-    command = [sys.executable, "-c", entry, "run", *flow_ids, "--workers", str(args.workers)]
+    command = dpf_command("run", *flow_ids, "--workers", str(args.workers))
     if args.target:
         command += ["--target", args.target]
     elif args.base_url:

@@ -75,7 +75,7 @@ def post_not_forwarded(fault: Fault, request: Exchange) -> Exchange | None:
         return None
     referer = urlsplit(request.request_headers.get("referer", ""))
     back = (referer.path or "/") + (f"?{referer.query}" if referer.query else "")
-    return replace(request, status=303, headers=[("Location", back), ("Content-Length", "0")], body=b"")
+    return replace(request, status=303, headers=[("Location", back)], body=b"")
 
 
 def cacheable(fault: Fault, answer: Exchange) -> Exchange:

@@ -1,11 +1,13 @@
 """What a run takes from the installed harness, wherever it is installed (this checkout, or a wheel in a partner's
 virtual environment) and whatever folder it runs from: the pytest plugins and settings, the Allure settings, the
-Allure command line, and the reference portal when its extra is installed."""
+Allure command line, the reference portal when its extra is installed, and how to start `dpf` itself as a child
+process."""
 
 from __future__ import annotations
 
 import importlib.metadata
 import shutil
+import sys
 from pathlib import Path
 
 from packaging.requirements import Requirement  # a dependency of pytest
@@ -45,6 +47,13 @@ PLUGINS = (
 
 class PortalNotInstalled(Exception):
     pass
+
+
+def dpf_command(*arguments: str) -> list[str]:
+    """`dpf ARGUMENTS...` as a child process of this Python: the command line's own entry point, not `-m`, which would
+    make a second copy of the cli module."""
+    entry = "import sys; from playbooks.harness.cli import main; sys.exit(main(sys.argv[1:]))"
+    return [sys.executable, "-c", entry, *arguments]
 
 
 def pytest_settings() -> list[str]:

@@ -27,6 +27,7 @@ from playbooks.harness import catalog
 from playbooks.harness.fault_proxy import FaultProxy
 from playbooks.harness.faults import Fault, FaultsError, load_faults
 from playbooks.harness.flow_ids import normalise as normalise_flow_id
+from playbooks.harness.installation import dpf_command
 from playbooks.harness.verdicts import RESULTS_JSON
 
 EXIT_OK, EXIT_MISSED, EXIT_USAGE = 0, 1, 4
@@ -122,10 +123,9 @@ def judge(proxy: FaultProxy, faults: list[Fault], flow_ids: list[str], pytest_ar
 
 def run_flow(flow_id: str, base_url: str, pytest_args: list[str]) -> tuple[str, str]:
     """One `dpf run` of the flow through the proxy, with only its verdict kept: (verdict, message)."""
-    entry = "import sys; from playbooks.harness.cli import main; sys.exit(main(sys.argv[1:]))"
     with tempfile.TemporaryDirectory(prefix="dpf-selftest-") as work:
-        command = [sys.executable, "-c", entry, "run", flow_id, "--base-url", base_url, "--no-report",
-                   "--", "--dpf-evidence=verdict", *pytest_args]
+        command = dpf_command("run", flow_id, "--base-url", base_url, "--no-report", "--", "--dpf-evidence=verdict",
+                              *pytest_args)
         done = subprocess.run(command, env={**os.environ, "DPF_REPORTS_DIR": work}, capture_output=True, text=True,
                               check=False)
         results = Path(work) / RESULTS_JSON
