@@ -47,7 +47,8 @@ MANIFEST, SIGNATURE, PUBLIC_KEY = "MANIFEST.sha256", "MANIFEST.sig", "public-key
 SUMMARY_JSON, SUMMARY_MD = "summary.json", "summary.md"
 KEY_FILE = "certify-ed25519.pem"
 TARGET_COPY = "target.toml"
-EVIDENCE = ("allure-results", "allure-report", "junit.xml", "results.json", TARGET_COPY)
+SELFTEST_JSON = "selftest.json"
+EVIDENCE = ("allure-results", "allure-report", "junit.xml", "results.json", TARGET_COPY, SELFTEST_JSON)
 
 # The go-live flows, and the flows each relies on: the steps of its route chain that other flows prove on their own
 # (signing in, creating and rotating credentials, products, the testing guide, webhooks, usage, 2FA).
@@ -303,7 +304,7 @@ def declarations(target: target_file.TargetFile | None, flows: list[Verdict]) ->
 
 def make_summary(flows: list[Verdict], *, target: str, target_file_name: str | None, version: str | None,
                  environment: dict[str, str], started_at: str, run_exit_code: int,
-                 declared: dict[str, Any] | None = None) -> dict[str, Any]:
+                 declared: dict[str, Any] | None = None, selftest: dict[str, Any] | None = None) -> dict[str, Any]:
     # an expected deviation the partner declared (with its ticket and expiry) is listed, and does not block
     blocking = [v.id for v in flows if v.required and v.result not in ("passed", "deviation (expected)")]
     return {
@@ -323,14 +324,17 @@ def make_summary(flows: list[Verdict], *, target: str, target_file_name: str | N
         "counts": {result: sum(1 for v in flows if v.result == result)
                    for result in ("passed", "failed", "deviation (expected)", "not applicable", "not run")},
         "declared": declared or {},
+        "selftest": selftest,
         "flows": [asdict(v) for v in flows],
     }
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
     blocking = summary["blocking"]
-    lines = ["READY" if summary["ready"] else "NOT READY: " + ", ".join(
-        f"{flow['id']} ({flow['result']})" for flow in summary["flows"] if flow["id"] in blocking), ""]
+    selftest = summary.get("selftest")
+    lines = [("READY" if summary["ready"] else "NOT READY: " + ", ".join(
+        f"{flow['id']} ({flow['result']})" for flow in summary["flows"] if flow["id"] in blocking))
+        + (f" (selftest {selftest['score_line']})" if selftest else ""), ""]
     target = summary["target"]
     lines += [
         "# Developer portal certification",
@@ -352,11 +356,25 @@ def summary_markdown(summary: dict[str, Any]) -> str:
         lines.append(f"| {flow['id']} | {flow.get('profile', 'mandatory')} | {'yes' if flow['required'] else 'no'} | "
                      f"{flow['result']} | {reason} | {flow['title']} |")
     lines += _declared_markdown(summary.get("declared") or {})
+    lines += _selftest_markdown(selftest)
     for flow in summary["flows"]:
         if flow["steps"]:  # the steps' names carry their catalog numbers
             lines += ["", f"## {flow['id']} {flow['title']}: {flow['result']}", ""]
             lines += [f"- {step['name']} ({step['status']})" for step in flow["steps"]]
     return "\n".join(lines) + "\n"
+
+
+def _selftest_markdown(selftest: dict[str, Any] | None) -> list[str]:
+    """The selftest's table: each fault played in front of the portal, and whether the flow caught it."""
+    if not selftest:
+        return []
+    lines = ["", "## Selftest: faults played in front of this portal", "",
+             f"- {selftest['score_line']} (dpf selftest; playbooks/faults.toml SHA-256 {selftest['faults_sha256']})",
+             "", "| Flow | Fault | Result | Why |", "| --- | --- | --- | --- |"]
+    for row in selftest["results"]:
+        why = row["message"].replace("|", "\\|")
+        lines.append(f"| {row['flow_id']} | {row['fault'] or '(clean run)'} | {row['outcome']} | {why} |")
+    return lines
 
 
 def _declared_markdown(declared: dict[str, Any]) -> list[str]:
@@ -416,6 +434,29 @@ def run_flows(flow_ids: list[str], args: argparse.Namespace, work: Path) -> int:
     return subprocess.run(command, env=environment, check=False).returncode  # in the folder dpf runs from
 
 
+def run_selftest(flow_ids: list[str], args: argparse.Namespace, work: Path) -> dict[str, Any] | None:
+    """`dpf selftest` of the certified flows in its own process, in front of the same target; its table and score, or
+    None when it could not run (it says why)."""
+    from playbooks.harness.faults import FAULTS_FILE, load_faults
+
+    named = {flow_id for fault in load_faults() for flow_id in fault.flows}
+    command = dpf_command("selftest", *[f for f in flow_ids if f in named], "--json", str(work / SELFTEST_JSON))
+    if args.target:
+        command += ["--target", args.target]
+    elif args.base_url:
+        command += ["--base-url", args.base_url]
+    if args.owns_target:
+        command.append("--i-own-this-target")
+    if args.selftest_faults:
+        command += ["--faults", args.selftest_faults]
+    code = subprocess.run(command, check=False).returncode
+    if code not in (0, 1) or not (work / SELFTEST_JSON).is_file():
+        print(f"dpf: the selftest did not run (exit {code}): the bundle carries no score", file=sys.stderr)
+        return None
+    result = json.loads((work / SELFTEST_JSON).read_text(encoding="utf-8"))
+    return {**result, "faults_sha256": _sha256(FAULTS_FILE)}
+
+
 def build_bundle(work: Path, out: Path, summary: dict[str, Any], key: Ed25519PrivateKey) -> list[str]:
     """Copy the run's evidence into `out`, add the summaries and the public key, scan, and sign unless the scan found
     something; the findings."""
@@ -448,6 +489,11 @@ def _certify(args: argparse.Namespace) -> int:
     if not args.out:
         raise CertifyError("--out DIR is required: the folder the bundle is written to")
     target = target_file.load(Path(args.target)) if args.target else None
+    if args.selftest_faults and not args.selftest:
+        raise CertifyError("--selftest-faults narrows --selftest: give --selftest too")
+    if args.selftest and (args.base_url or target) and not (args.owns_target or (target and target.owner_confirmed)):
+        raise CertifyError("--selftest puts faults in front of the target: confirm it is yours with "
+                           "--i-own-this-target, or i_own_this_target = true in the target file")
     out = Path(args.out)
     prepare_out(out, args.force)
     key = signing_key()
@@ -466,12 +512,14 @@ def _certify(args: argparse.Namespace) -> int:
         environment = _properties(work / "allure-results" / "environment.properties")
         base_url = target.base_url if target is not None else args.base_url or os.environ.get("DPF_BASE_URL")
         flows = verdicts(work / "allure-results", required, selected, target)
+        selftest = run_selftest([f for f in selected if f not in _not_applicable(target)], args, work) \
+            if args.selftest else None
         summary = make_summary(
             flows,
             target=base_url or "embedded reference portal",
             target_file_name=Path(args.target).name if args.target else None,
             version=portal_version(base_url), environment=environment, started_at=started, run_exit_code=code,
-            declared=declarations(target, flows),
+            declared=declarations(target, flows), selftest=selftest,
         )
         if target is not None:
             shutil.copy2(target.path, work / TARGET_COPY)  # names the variables that hold secrets, never a secret
@@ -485,6 +533,10 @@ def _certify(args: argparse.Namespace) -> int:
     print(f"dpf: bundle written to {out}, signed with the Ed25519 key {fingerprint(public_pem(key))} "
           f"({config_dir() / KEY_FILE}); its public key:\n{public_pem(key).decode('ascii')}", end="")
     return EXIT_OK if summary["ready"] else EXIT_FAILED
+
+
+def _not_applicable(target: target_file.TargetFile | None) -> set[str]:
+    return {f for f, p in target.flows.items() if p.profile == "not-applicable"} if target else set()
 
 
 def command_verify(args: argparse.Namespace) -> int:
@@ -526,6 +578,11 @@ def add_parser(commands: Any) -> None:
     certify.add_argument("--force", action="store_true", help="replace --out if it exists")
     certify.add_argument("--workers", type=int, default=1, help="run flows in N parallel processes")
     certify.add_argument("--ca-file", metavar="FILE", help="trust the certificate authorities in this PEM file")
+    certify.add_argument("--selftest", action="store_true", help="also play the faults of playbooks/faults.toml in front "
+                         "of the target (dpf selftest) and put the score in the bundle")
+    certify.add_argument("--selftest-faults", metavar="NAME,...", help="with --selftest: only these faults")
+    certify.add_argument("--i-own-this-target", dest="owns_target", action="store_true",
+                         help="with --selftest and --base-url: the target is yours to put faults in front of")
     certify.set_defaults(handler=command_certify)
     actions = certify.add_subparsers(dest="certify_command", parser_class=type(certify))
     check = actions.add_parser("verify", help="check a bundle's hashes and signature")

@@ -250,6 +250,10 @@ def command_run(args: argparse.Namespace) -> int:
         raise UsageError(VIDEO_REFUSED)
     if target is not None:
         os.environ.update(target.environment(os.environ))
+    if getattr(args, "via", None):
+        if target is None:
+            raise UsageError("--via reaches a target file's portal through another address: give --target too")
+        os.environ["DPF_BASE_URL"] = args.via.rstrip("/")
     if args.webhook_port is not None:
         os.environ["DPF_WEBHOOK_PORT"] = str(args.webhook_port)
     if target is not None and target.ca_file and not args.ca_file:
@@ -689,6 +693,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--junit", metavar="PATH", help="also write the run's JUnit XML here (for a CI's test report)")
     run.add_argument("--target", metavar="FILE", help="a partner's target file (TOML): portal, accounts, profiles, "
                      "overrides and expected deviations")
+    run.add_argument("--via", metavar="URL", help="reach the target file's portal through this address instead (the "
+                     "proxy of dpf selftest)")
     run.add_argument("--slowmo", type=int, default=0, metavar="MS", help="slow each browser action down by MS")
     run.add_argument("--tracing", choices=("on", "off", "retain-on-failure"),
                      help="keep the Playwright trace of every flow (on) or of failed ones (the default)")

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import httpx
 
-from .faults import Exchange, Fault
+from .faults import Exchange, Fault, Play
 
 # Hop-by-hop headers, and those httpx sets itself or that no longer hold once it has decoded the body
 NOT_FORWARDED = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
@@ -36,9 +37,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, *, verify: bool | str = True):
+    def __init__(self, upstream: str, *, verify: bool | str = True, fault: Fault | None = None):
         self.upstream = upstream.rstrip("/")
-        self.fault: Fault | None = None
+        self.play: Play | None = fault.play() if fault else None
         # A transport, not a client: a client would keep every answer's cookies and send them on with the next
         # request, whoever makes it (one persona's session given to another)
         self._transport = httpx.HTTPTransport(verify=verify)
@@ -65,15 +66,25 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def exchange(self, request: Exchange, query: str, body: bytes) -> Exchange:
+    @property
+    def fault(self) -> Fault | None:
+        return self.play.fault if self.play else None
+
+    @fault.setter
+    def fault(self, fault: Fault | None) -> None:
+        """Play this fault from now on (None: none), remembering nothing of what came before."""
+        self.play = fault.play() if fault else None
+
+    def exchange(self, request: Exchange) -> Exchange:
         """The answer to one request: the fault's own, or the portal's as the fault rewrites it."""
-        fault = self.fault
-        answer = fault.intercept(request) if fault else None
+        play = self.play
+        answer = play.intercept(request) if play else None
         if answer is not None:
             return answer
-        headers = {k: v for k, v in request.request_headers.items() if k not in NOT_FORWARDED}
-        target = request.path + (f"?{query}" if query else "")
-        outgoing = httpx.Request(request.method, self.upstream + target, headers=headers, content=body,
+        sent = play.outgoing(request) if play else request
+        headers = {k: v for k, v in sent.request_headers.items() if k not in NOT_FORWARDED}
+        target = sent.path + (f"?{sent.query}" if sent.query else "")
+        outgoing = httpx.Request(sent.method, self.upstream + target, headers=headers, content=sent.request_body,
                                  extensions={"timeout": httpx.Timeout(60).as_dict()})
         response = self._transport.handle_request(outgoing)
         try:
@@ -84,9 +95,9 @@ class FaultProxy:
         body = response.content
         if response.headers.get("Content-Type", "").startswith(TEXTUAL):
             body = body.replace(self.upstream.encode(), self.url.encode())
-        answer = Exchange(request.method, request.path, request.request_headers, response.status_code,
-                          [(k, self._to_proxy(v) if k.lower() == "location" else v) for k, v in passed], body)
-        return fault.rewrite(answer) if fault else answer
+        answer = replace(request, status=response.status_code, body=body,
+                         headers=[(k, self._to_proxy(v) if k.lower() == "location" else v) for k, v in passed])
+        return play.rewrite(answer) if play else answer
 
     def _to_proxy(self, location: str) -> str:
         return self.url + location[len(self.upstream):] if location.startswith(self.upstream) else location
@@ -101,9 +112,10 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
-                request = Exchange(self.command, parts.path, {k.lower(): v for k, v in self.headers.items()})
+                request = Exchange(self.command, parts.path, {k.lower(): v for k, v in self.headers.items()},
+                                   query=parts.query, request_body=body)
                 try:
-                    answer = proxy.exchange(request, parts.query, body)
+                    answer = proxy.exchange(request)
                 except httpx.HTTPError as error:
                     answer = Exchange(self.command, parts.path, {}, 502, [("Content-Type", "text/plain")],
                                       f"dpf selftest proxy: the portal did not answer ({type(error).__name__})".encode())

@@ -1,13 +1,15 @@
 """`dpf selftest`: the flows shown to catch faults on the portal they certify, not only on the reference portal.
 
-A fault-injecting proxy (fault_proxy.py) stands in front of the target. Each selected flow runs once clean through it
-and then once per fault of playbooks/faults.toml that names it, each run a `dpf run` of its own. A fault is caught
-when the flow fails (a check did not hold, not the playbook's own error); a flow that fails clean is not judged. The
-exit code is 0 only when every judged fault is caught.
+A fault-injecting proxy (fault_proxy.py) stands in front of the target. Each selected flow runs once clean through a
+proxy of its own and then once per fault of playbooks/faults.toml that names it, each run a `dpf run` of its own;
+flows run side by side (--workers). A fault is caught when the flow fails (a check did not hold, not the playbook's
+own error); a flow that fails clean is not judged, nor is a fault acting on a test ID or route the target file
+overrides (its markup is not the contract's there). The exit code is 0 only when every judged fault is caught.
 
 Against a deployed portal the proxy passes the flows' own requests and nothing else, but a fault still changes what
 they do there (an action not forwarded, a page kept in a cache), so it refuses to start unless told the target is
-yours (--i-own-this-target). The embedded reference portal needs no confirmation.
+yours: --i-own-this-target, or `i_own_this_target = true` in the target file. The embedded reference portal needs
+no confirmation.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from playbooks.harness import catalog
+from playbooks.harness import catalog, target_file
 from playbooks.harness.fault_proxy import FaultProxy
 from playbooks.harness.faults import Fault, FaultsError, load_faults
 from playbooks.harness.flow_ids import normalise as normalise_flow_id
@@ -44,15 +47,43 @@ class Judged:
     fault: str  # "" for the clean run
     outcome: str  # clean run: passed or the verdict; fault: caught, missed or not judged
     message: str = ""
+    promise: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the flows run: the portal's address, and the target file they run with (None: --base-url or embedded)."""
+
+    upstream: str
+    file: target_file.TargetFile | None = None
+
+    def run_arguments(self, proxy_url: str) -> list[str]:
+        if self.file is None:
+            return ["--base-url", proxy_url]
+        return ["--target", str(self.file.path), "--via", proxy_url]
+
+    def overridden(self, fault: Fault) -> str:
+        """Why the target's markup puts the fault out of play ("" when it does not)."""
+        if self.file is None:
+            return ""
+        if fault.testid in self.file.testid_overrides:
+            return f"the target file overrides test ID {fault.testid}"
+        routes = {fault.route, fault.to_route} & set(self.file.route_overrides)
+        return f"the target file overrides route {', '.join(sorted(routes))}" if routes else ""
 
 
 def add_parser(commands: Any) -> None:
     selftest = commands.add_parser("selftest", help="inject faults in front of a portal and show the flows catch them")
     selftest.add_argument("ids", nargs="*", metavar="DPF-NN", help="flows to judge (default: every flow a fault names)")
-    selftest.add_argument("--base-url", help="a deployed portal (with --i-own-this-target); default: the embedded one")
+    where = selftest.add_mutually_exclusive_group()
+    where.add_argument("--target", metavar="FILE", help="a partner's target file (with i_own_this_target = true, or "
+                                                        f"{CONFIRMATION})")
+    where.add_argument("--base-url", help=f"a deployed portal (with {CONFIRMATION}); default: the embedded one")
     selftest.add_argument("--faults", metavar="NAME,...", help="only these faults of playbooks/faults.toml")
+    selftest.add_argument("--workers", type=int, default=2, help="judge N flows side by side (default 2)")
+    selftest.add_argument("--json", metavar="FILE", help="also write the table and the score as JSON here")
     selftest.add_argument(CONFIRMATION, dest="owns_target", action="store_true",
-                          help="the target is yours to put faults in front of (required with --base-url)")
+                          help="the target is yours to put faults in front of")
     selftest.set_defaults(handler=command_selftest)
 
 
@@ -62,18 +93,27 @@ def command_selftest(args: argparse.Namespace) -> int:
         unknown = sorted(set(flow_ids) - {flow.id for flow in catalog.flows()})
         if unknown:
             raise SelftestError(f"no flow {', '.join(unknown)}: the flows are DPF-01 to DPF-34")
+        if args.workers < 1:
+            raise SelftestError("--workers must be 1 or more")
         faults = chosen_faults(load_faults(), args.faults, flow_ids)
-        if args.base_url and not args.owns_target:
-            raise SelftestError(f"a selftest puts faults in front of {args.base_url}: the flows' actions there may not "
-                                f"happen or be kept in caches. Confirm the target is yours with {CONFIRMATION}")
-        with _upstream(args.base_url) as upstream, FaultProxy(upstream) as proxy:
-            results = judge(proxy, faults, flow_ids, args.pytest_args)
-    except (SelftestError, FaultsError, ValueError) as error:
+        file = target_file.load(Path(args.target)) if args.target else None
+        deployed = args.base_url or (file.base_url if file else None)
+        if deployed and not (args.owns_target or (file is not None and file.owner_confirmed)):
+            raise SelftestError(f"a selftest puts faults in front of {deployed}: the flows' actions there may not "
+                                f"happen or be kept in caches. Confirm the target is yours with {CONFIRMATION}, or "
+                                f"i_own_this_target = true in the target file's [target] table")
+        if file is not None:
+            flow_ids = [f for f in flow_ids or _named(faults) if file.profile(f).profile != "not-applicable"]
+        with _upstream(deployed) as upstream:
+            target = Target(upstream, file)
+            results = judge(target, faults, flow_ids, args.pytest_args, args.workers)
+    except (SelftestError, FaultsError, target_file.TargetFileError, ValueError) as error:
         print(f"dpf: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(table(results))
-    judged = [r for r in results if r.fault and r.outcome != "not judged"]
-    return EXIT_OK if judged and all(r.outcome == "caught" for r in judged) else EXIT_MISSED
+    if args.json:
+        Path(args.json).write_text(json.dumps(as_data(results), indent=2) + "\n", encoding="utf-8")
+    return EXIT_OK if all_caught(results) else EXIT_MISSED
 
 
 def chosen_faults(faults: list[Fault], names: str | None, flow_ids: list[str]) -> list[Fault]:
@@ -90,6 +130,10 @@ def chosen_faults(faults: list[Fault], names: str | None, flow_ids: list[str]) -
     return faults
 
 
+def _named(faults: list[Fault]) -> list[str]:
+    return sorted({flow_id for fault in faults for flow_id in fault.flows})
+
+
 @contextlib.contextmanager
 def _upstream(base_url: str | None) -> Iterator[str]:
     if base_url:
@@ -101,31 +145,41 @@ def _upstream(base_url: str | None) -> Iterator[str]:
         yield url
 
 
-def judge(proxy: FaultProxy, faults: list[Fault], flow_ids: list[str], pytest_args: list[str]) -> list[Judged]:
-    flows = flow_ids or sorted({flow_id for fault in faults for flow_id in fault.flows})
-    results = []
-    for flow_id in flows:
-        proxy.fault = None
-        clean, message = run_flow(flow_id, proxy.url, pytest_args)
-        results.append(Judged(flow_id, "", clean, message))
-        for fault in (f for f in faults if flow_id in f.flows):
-            if clean != "passed":
-                results.append(Judged(flow_id, fault.name, "not judged", f"the flow is {clean} without a fault"))
+def judge(target: Target, faults: list[Fault], flow_ids: list[str], pytest_args: list[str],
+          workers: int = 1) -> list[Judged]:
+    """Every chosen flow judged against its faults, flows side by side on `workers` threads (each a proxy of its own);
+    the results in flow order."""
+    flows = [flow_id for flow_id in flow_ids or _named(faults) if any(flow_id in fault.flows for fault in faults)]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        per_flow = pool.map(lambda flow_id: judge_flow(target, flow_id, [f for f in faults if flow_id in f.flows],
+                                                       pytest_args), flows)
+        return [judged for results in per_flow for judged in results]
+
+
+def judge_flow(target: Target, flow_id: str, faults: list[Fault], pytest_args: list[str]) -> list[Judged]:
+    verify: bool | str = str(target.file.ca_file) if target.file and target.file.ca_file else True
+    with FaultProxy(target.upstream, verify=verify) as proxy:
+        clean, message = run_flow(flow_id, target.run_arguments(proxy.url), pytest_args)
+        results = [Judged(flow_id, "", clean, message)]
+        for fault in faults:
+            out_of_play = target.overridden(fault) or (f"the flow is {clean} without a fault" if clean != "passed" else "")
+            if out_of_play:
+                results.append(Judged(flow_id, fault.name, "not judged", out_of_play, fault.promise))
                 continue
             proxy.fault = fault
-            verdict, message = run_flow(flow_id, proxy.url, pytest_args)
+            verdict, message = run_flow(flow_id, target.run_arguments(proxy.url), pytest_args)
+            proxy.fault = None
             outcome = "caught" if verdict == "failed" else "missed"
+            print(f"dpf selftest: {flow_id} {fault.name}: {outcome}", file=sys.stderr, flush=True)
             results.append(Judged(flow_id, fault.name, outcome, message if outcome == "caught" else
-                                  f"the flow was {verdict} while {fault.promise!r} was broken"))
-        proxy.fault = None
+                                  f"the flow was {verdict} while {fault.promise!r} was broken", fault.promise))
     return results
 
 
-def run_flow(flow_id: str, base_url: str, pytest_args: list[str]) -> tuple[str, str]:
+def run_flow(flow_id: str, where: list[str], pytest_args: list[str]) -> tuple[str, str]:
     """One `dpf run` of the flow through the proxy, with only its verdict kept: (verdict, message)."""
     with tempfile.TemporaryDirectory(prefix="dpf-selftest-") as work:
-        command = dpf_command("run", flow_id, "--base-url", base_url, "--no-report", "--", "--dpf-evidence=verdict",
-                              *pytest_args)
+        command = dpf_command("run", flow_id, *where, "--no-report", "--", "--dpf-evidence=verdict", *pytest_args)
         done = subprocess.run(command, env={**os.environ, "DPF_REPORTS_DIR": work}, capture_output=True, text=True,
                               check=False)
         results = Path(work) / RESULTS_JSON
@@ -138,13 +192,32 @@ def run_flow(flow_id: str, base_url: str, pytest_args: list[str]) -> tuple[str, 
     return flow["verdict"], flow["message"].splitlines()[0] if flow["message"] else ""
 
 
+def score(results: list[Judged]) -> dict[str, int]:
+    judged = [r for r in results if r.fault and r.outcome != "not judged"]
+    return {"caught": sum(r.outcome == "caught" for r in judged), "judged": len(judged),
+            "not_judged": sum(r.fault != "" and r.outcome == "not judged" for r in results),
+            "flows_failing_clean": sum(not r.fault and r.outcome != "passed" for r in results)}
+
+
+def all_caught(results: list[Judged]) -> bool:
+    counts = score(results)
+    return counts["judged"] > 0 and counts["caught"] == counts["judged"]
+
+
+def score_line(results: list[Judged]) -> str:
+    counts = score(results)
+    line = f"score: {counts['caught']} of {counts['judged']} judged faults caught"
+    return line + (f"; {counts['not_judged']} not judged" if counts["not_judged"] else "")
+
+
+def as_data(results: list[Judged]) -> dict[str, Any]:
+    return {"score": score(results), "score_line": score_line(results), "all_caught": all_caught(results),
+            "results": [asdict(r) for r in results]}
+
+
 def table(results: list[Judged]) -> str:
     rows = [f"{'flow':7} {'fault':45} {'result':11} why"]
     for r in results:
         title = catalog.get(r.flow_id).title
         rows.append(f"{r.flow_id:7} {r.fault or '(clean: ' + title[:36] + ')':45} {r.outcome:11} {r.message[:160]}")
-    judged = [r for r in results if r.fault and r.outcome != "not judged"]
-    caught = sum(r.outcome == "caught" for r in judged)
-    not_judged = sum(r.outcome == "not judged" for r in results)
-    rows.append(f"score: {caught} of {len(judged)} judged faults caught" + (f"; {not_judged} not judged" if not_judged else ""))
-    return "\n".join(rows)
+    return "\n".join([*rows, score_line(results)])

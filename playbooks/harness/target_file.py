@@ -5,6 +5,7 @@ the contract, and the failures it expects for now, each with a reason, a ticket 
     [target]
     base_url = "https://developers.partner.example"
     webhook_public_url = "https://hooks.partner.example/dpf"      # optional
+    i_own_this_target = true                  # optional: dpf selftest may put faults in front of it
 
     [accounts.developer]                      # developer, developer_2fa, setup_developer, session_developer,
                                               # non_developer, operator, integrator, go_live_admin,
@@ -62,7 +63,7 @@ PERSONA_PREFIXES = {
 ACCOUNTS_ASKED_FOR_LATER = {"operator"}
 PROFILES = ("mandatory", "optional", "not-applicable")
 KEYS = {
-    "target": {"base_url", "webhook_public_url", "ca_file"},
+    "target": {"base_url", "webhook_public_url", "ca_file", "i_own_this_target"},
     "accounts": set(PERSONA_PREFIXES),
     "account": {"email", "password_env", "totp_secret_env"},
     "flow": {"profile", "reason"},
@@ -121,6 +122,7 @@ class TargetFile:
     deviations: list[Deviation] = field(default_factory=list)
     go_live: PartnerIntegration | None = None  # the partner's own integration, which DPF-34 then checks
     ca_file: Path | None = None  # certificate authorities to trust for the portal (relative to the file's folder)
+    owner_confirmed: bool = False  # i_own_this_target: dpf selftest may put faults in front of the portal
 
     def profile(self, flow_id: str) -> Profile:
         return self.flows.get(flow_id, Profile("mandatory"))
@@ -199,7 +201,7 @@ class _Reader:
         return value
 
 
-def _target(reader: _Reader, data: dict[str, Any]) -> tuple[str, str | None, Path | None]:
+def _target(reader: _Reader, data: dict[str, Any]) -> tuple[str, str | None, Path | None, bool]:
     target = reader.table(data.get("target"), "target", KEYS["target"])
     base_url = reader.string(target.get("base_url"), "target.base_url") or ""
     if not re.match(r"https?://[^/\s]+", base_url):
@@ -208,7 +210,11 @@ def _target(reader: _Reader, data: dict[str, Any]) -> tuple[str, str | None, Pat
     ca_file = (reader.path.parent / ca_name) if ca_name else None
     if ca_file is not None and not ca_file.is_file():
         raise reader.error("target.ca_file", f"{ca_file}: no such file")
-    return base_url, reader.string(target.get("webhook_public_url"), "target.webhook_public_url", required=False), ca_file
+    owned = target.get("i_own_this_target", False)
+    if not isinstance(owned, bool):
+        raise reader.error("target.i_own_this_target", "must be true or false")
+    webhook_url = reader.string(target.get("webhook_public_url"), "target.webhook_public_url", required=False)
+    return base_url, webhook_url, ca_file, owned
 
 
 def _account(reader: _Reader, key: str, spec: Any, environ: Mapping[str, str]) -> Account:
@@ -278,7 +284,7 @@ def parse(text: str, path: Path, environ: Mapping[str, str], today: datetime.dat
     except tomllib.TOMLDecodeError as error:
         raise TargetFileError(f"{path}: {error}") from None
     reader.each(lambda: reader.table(data, "", {"target", "accounts", "flows", "overrides", "deviations", "go_live"}))
-    base_url, webhook_url, ca_file = reader.each(lambda: _target(reader, data)) or ("", None, None)
+    base_url, webhook_url, ca_file, owned = reader.each(lambda: _target(reader, data)) or ("", None, None, False)
 
     accounts: dict[str, Account] = {}
     for key, spec in (reader.each(lambda: reader.table(data.get("accounts", {}), "accounts", KEYS["accounts"]))
@@ -330,7 +336,7 @@ def parse(text: str, path: Path, environ: Mapping[str, str], today: datetime.dat
     if reader.problems:
         raise TargetFileError("\n".join(reader.problems))
     return TargetFile(path, base_url.rstrip("/"), webhook_url, accounts, flows, dict(testids), dict(routes), deviations,
-                      go_live, ca_file)
+                      go_live, ca_file, owned)
 
 
 def _go_live(reader: _Reader, value: Any) -> PartnerIntegration:

@@ -18,7 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from playbooks.harness import catalog, certification
-from playbooks.harness.cli import main
+from playbooks.harness.cli import build_parser, main
 
 
 @pytest.fixture(autouse=True)
@@ -283,3 +283,60 @@ def test_a_bundle_holding_a_secret_is_not_signed(tmp_path, fake_run, monkeypatch
     err = capsys.readouterr().err
     assert "NOT signed" in err and "junit.xml" in err and "developer-demo-pass" not in err
     assert not (out / "MANIFEST.sig").exists()
+
+
+SELFTEST = {"score": {"caught": 2, "judged": 2, "not_judged": 0, "flows_failing_clean": 0},
+            "score_line": "score: 2 of 2 judged faults caught", "all_caught": True,
+            "results": [{"flow_id": "DPF-12", "fault": "", "outcome": "passed", "message": "", "promise": ""},
+                        {"flow_id": "DPF-12", "fault": "revoking-a-key-does-nothing", "outcome": "caught",
+                         "message": "AssertionError: the revoked key | still got a token", "promise": "p"}]}
+
+
+@pytest.fixture
+def fake_selftest(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The flows each selftest was asked for; it writes SELFTEST as its table."""
+    asked: list[list[str]] = []
+
+    def run(flow_ids: list[str], args: Any, work: Path) -> dict[str, Any]:
+        asked.append(flow_ids)
+        (work / certification.SELFTEST_JSON).write_text(json.dumps(SELFTEST), encoding="utf-8")
+        return {**SELFTEST, "faults_sha256": "0" * 64}
+
+    monkeypatch.setattr(certification, "run_selftest", run)
+    return asked
+
+
+def test_a_selftest_puts_its_score_beside_the_verdict_and_its_table_in_the_signed_bundle(tmp_path, fake_run,
+                                                                                          fake_selftest, capsys):
+    out = tmp_path / "bundle"
+    assert main(["certify", "--selftest", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert fake_selftest == [certification.go_live_set()]
+    summary_md = (out / "summary.md").read_text()
+    assert summary_md.splitlines()[0] == "READY (selftest score: 2 of 2 judged faults caught)"
+    assert "| DPF-12 | revoking-a-key-does-nothing | caught | AssertionError: the revoked key \\| still got a token |" \
+        in summary_md
+    assert json.loads((out / "summary.json").read_text())["selftest"]["score"]["caught"] == 2
+    assert "selftest.json" in (out / "MANIFEST.sha256").read_text()
+    certification.verify(out)
+    (out / "selftest.json").write_text(json.dumps({**SELFTEST, "all_caught": False}), encoding="utf-8")
+    with pytest.raises(certification.VerificationFailed, match="selftest.json"):
+        certification.verify(out)
+
+
+def test_a_selftest_of_a_deployed_portal_needs_its_owners_confirmation(tmp_path, fake_run, fake_selftest, capsys):
+    out = tmp_path / "bundle"
+    assert main(["certify", "--selftest", "--base-url", "http://127.0.0.1:9", "--out", str(out)]) == 4
+    assert "--i-own-this-target" in capsys.readouterr().err and not out.exists() and not fake_selftest
+    assert main(["certify", "--selftest-faults", "x", "--out", str(out)]) == 4
+    assert "give --selftest too" in capsys.readouterr().err
+
+
+@pytest.mark.browser  # two dpf runs of DPF-03 through the proxy: clean, then one fault
+def test_the_selftest_a_certification_runs_writes_the_table_it_carries(tmp_path):
+    args = build_parser().parse_args(
+        ["certify", "--selftest", "--selftest-faults", "get-started-missing", "--out", str(tmp_path / "b")])
+    result = certification.run_selftest(["DPF-03", "DPF-27"], args, tmp_path)
+    assert result is not None and result["score_line"] == "score: 1 of 1 judged faults caught"
+    assert [(r["flow_id"], r["fault"], r["outcome"]) for r in result["results"]] == [
+        ("DPF-03", "", "passed"), ("DPF-03", "get-started-missing", "caught")]
+    assert len(result["faults_sha256"]) == 64 and (tmp_path / "selftest.json").is_file()

@@ -4,10 +4,13 @@ fault it lists for a flow."""
 
 from __future__ import annotations
 
+import base64
+import json
 import subprocess
 import sys
 import threading
 from collections import Counter
+from dataclasses import replace
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
@@ -15,8 +18,9 @@ import pytest
 
 from playbooks.harness import cli
 from playbooks.harness.cli import PROJECT_ROOT
+from playbooks.harness.contract import contract
 from playbooks.harness.fault_proxy import FaultProxy
-from playbooks.harness.faults import CACHEABLE, KINDS, Exchange, Fault, alter, load_faults
+from playbooks.harness.faults import CACHEABLE, KINDS, Exchange, Fault, FaultsError, alter, load_faults, with_attribute
 
 PAGE = """<!doctype html>
 <html><head><title>Keys 2</title></head>
@@ -82,6 +86,126 @@ def test_refusal_accepted_turns_only_that_status_under_the_prefix_into_a_success
     assert accepted.header("X-Request-Id") == "r1"
     for other in (Exchange("POST", "/oauth/token", {}, 401), Exchange("GET", "/api/v1/payments", {}, 403)):
         assert rule.rewrite(other) == other
+
+
+def test_data_altered_changes_only_the_attribute_of_elements_with_the_test_id():
+    altered = fault("data-altered", testid="key-state", attribute="data-state").rewrite(html(PAGE)).body.decode()
+    assert altered == PAGE.replace('data-state="revoked">revoked<', 'data-state="REVOKED">revoked<')
+    given = fault("data-altered", testid="key-row", attribute="data-client-id", shown="ci_Other")
+    assert given.rewrite(html(PAGE)).body.decode() == PAGE.replace('data-client-id="ci_Abc123"', 'data-client-id="ci_Other"')
+
+
+def test_a_dropped_test_id_leaves_its_element_and_everything_else():
+    dropped = fault("testid-dropped", testid="key-state").rewrite(html(PAGE)).body.decode()
+    assert dropped == PAGE.replace('<td data-testid="key-state" data-state="revoked">', '<td data-state="revoked">')
+
+
+def test_links_and_forms_to_a_route_lead_elsewhere_and_other_links_stay():
+    page = ('<a href="/app/docs">Docs</a> <a href="http://portal/app/docs/#auth">Auth</a> <a href="/app/docsx">X</a>'
+            '<form method="get" action="/app/docs"><button>Docs</button></form>')
+    retargeted = fault("link-retargeted", route="docs", to_route="faq").rewrite(html(page)).body.decode()
+    assert retargeted == ('<a href="/app/faq">Docs</a> <a href="/app/faq">Auth</a> <a href="/app/docsx">X</a>'
+                          '<form method="get" action="/app/faq"><button>Docs</button></form>')
+
+
+def test_a_disabled_field_is_every_control_of_that_name_and_no_other():
+    page = '<input name="password" type="password" required><input name="passwords"><input name=password />'
+    disabled = fault("field-disabled", form_field="password").rewrite(html(page)).body.decode()
+    assert disabled == '<input name="password" type="password" required disabled><input name="passwords">' \
+                       '<input name=password disabled/>'
+
+
+def test_a_changed_name_is_each_text_or_label_that_is_the_name_in_any_case():
+    page = '<a href="/login">\n  Get  started </a><p>Get Started now</p><button aria-label="GET STARTED">Go</button>'
+    changed = fault("name-changed", name_shown="Get Started", shown="Begin").rewrite(html(page)).body.decode()
+    assert changed == '<a href="/login">\n  Begin </a><p>Get Started now</p><button aria-label="Begin">Go</button>'
+
+
+def test_a_changed_status_is_that_route_and_status_only():
+    rule = fault("status-changed", route="forbidden", status=403, to_status=200)
+    denied = Exchange("GET", "/forbidden", {}, 403, [("Content-Type", "text/html")], b"<h1>Access denied</h1>")
+    assert rule.rewrite(denied) == Exchange("GET", "/forbidden", {}, 200, [("Content-Type", "text/html")],
+                                            b"<h1>Access denied</h1>")
+    for other in (Exchange("GET", "/app", {}, 403), Exchange("GET", "/forbidden", {}, 404)):
+        assert rule.rewrite(other) == other
+
+
+def test_a_failing_page_and_an_ignored_query_touch_only_their_route():
+    fails = fault("page-fails", route="sandbox", status=500)
+    assert fails.intercept(Exchange("GET", "/app/sandbox", {})).status == 500
+    assert fails.intercept(Exchange("POST", "/app/sandbox", {})) is None
+    ignored = fault("query-ignored", route="faq").play()
+    assert ignored.outgoing(Exchange("GET", "/app/faq", {}, query="q=401")).query == ""
+    assert ignored.outgoing(Exchange("GET", "/app/usage", {}, query="window=1h")).query == "window=1h"
+
+
+def test_a_refused_page_is_served_from_memory_without_anyones_cookie():
+    play = fault("stale-page-served").play()
+    page = html("<h1>API keys</h1>", **{"Set-Cookie": "session=developers"})
+    assert play.rewrite(page) == page
+    to_sign_in = Exchange("GET", "/app/keys", {"cookie": "session=ended"}, 303, [("Location", "/login?next=/app/keys")])
+    served = play.rewrite(to_sign_in)
+    assert (served.status, served.body, served.header("Set-Cookie")) == (200, b"<h1>API keys</h1>", None)
+    for passed in (Exchange("GET", "/app/apps", {}, 403), Exchange("GET", "/app/keys", {}, 303, [("Location", "/app")]),
+                   Exchange("POST", "/app/keys", {}, 403)):
+        assert play.rewrite(passed) == passed  # nothing kept for that path, not a refusal, not a GET
+
+
+def test_a_secret_shown_once_is_put_back_into_later_pages_only():
+    play = fault("secret-shown-again", testid="one-time-secret").play()
+    shown = html('<main><div data-testid="one-time-secret"><code>cs_test_x</code></div><p>Done</p></main>')
+    assert play.rewrite(shown) == shown
+    later = play.rewrite(html("<main><h1>Applications</h1></main>")).body.decode()
+    assert later == '<main><h1>Applications</h1><div data-testid="one-time-secret"><code>cs_test_x</code></div></main>'
+    refused = Exchange("GET", "/app", {}, 403, [("Content-Type", "text/html")], b"<main></main>")
+    assert play.rewrite(refused) == refused
+
+
+def test_a_secret_the_portal_issued_gets_the_token_its_client_last_got_and_no_other_secret_does():
+    play = fault("predecessor-accepted", route="token", status=401).play()
+    first, rotated, wrong = "cs_test_" + "a" * 43, "cs_test_" + "b" * 43, "cs_test_" + "c" * 43
+
+    def token(secret: str, status: int, body: bytes) -> Exchange:
+        return Exchange("POST", "/oauth/token", {}, status, [("Content-Type", "application/json")], body,
+                        request_body=f"grant_type=client_credentials&client_id=ci_1&client_secret={secret}".encode())
+
+    shown = html(f'<div data-testid="one-time-secret"><code>{first}</code></div>')
+    assert play.rewrite(shown) == shown
+    granted = token(rotated, 200, b'{"access_token":"at_1"}')
+    assert play.rewrite(granted) == granted
+    assert play.rewrite(token(first, 401, b'{"error":"invalid_client"}')).body == b'{"access_token":"at_1"}'
+    never_issued = token(wrong, 401, b'{"error":"invalid_client"}')
+    assert play.rewrite(never_issued) == never_issued
+    basic = replace(token(first, 401, b"{}"), request_body=b"grant_type=client_credentials",
+                    request_headers={"authorization": "Basic " + base64.b64encode(f"ci_1:{first}".encode()).decode()})
+    assert play.rewrite(basic).status == 200
+    fresh = fault("predecessor-accepted", route="token", status=401).play()  # no token got yet: one is made up
+    fresh.rewrite(shown)
+    made_up = fresh.rewrite(token(first, 401, b'{"error":"invalid_client"}'))
+    assert made_up.status == 200 and contract().secrets["access_token"].fullmatch(json.loads(made_up.body)["access_token"])
+
+
+@pytest.mark.parametrize("tag, name, value, written", [
+    ('<a href="/x" class=c>', "href", "/y", '<a href="/y" class=c>'),
+    ("<input name=q>", "disabled", "", "<input name=q disabled>"),
+    ("<br/>", "data-x", "1", '<br data-x="1"/>'),
+    ("<td data-testid='s' data-state=on>", "data-testid", None, "<td data-state=on>"),
+])
+def test_an_attribute_is_set_added_or_removed_in_a_start_tag(tag, name, value, written):
+    assert with_attribute(tag, name, value) == written
+
+
+@pytest.mark.parametrize("entry, problem", [
+    ('kind = "data-altered"\ntestid = "key-state"', "needs attribute"),
+    ('kind = "field-disabled"\nform_field = "pasword"', "no form field"),
+    ('kind = "name-changed"\nname_shown = "Get started!"\nshown = "x"', "no accessible name"),
+    ('kind = "cacheable"\ntestid = "one-time-secret"\ncolour = "red"', "no key"),
+])
+def test_a_fault_the_contract_cannot_carry_is_refused(tmp_path, entry, problem):
+    listed = tmp_path / "faults.toml"
+    listed.write_text(f'[[fault]]\nname = "f"\npromise = "p"\nflows = ["DPF-01"]\n{entry}\n', encoding="utf-8")
+    with pytest.raises(FaultsError, match=problem):
+        load_faults(listed)
 
 
 class _Quiet(WSGIRequestHandler):
