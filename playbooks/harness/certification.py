@@ -449,6 +449,8 @@ def run_selftest(flow_ids: list[str], args: argparse.Namespace, work: Path) -> d
         command.append("--i-own-this-target")
     if args.selftest_faults:
         command += ["--faults", args.selftest_faults]
+    if args.ca_file:
+        command += ["--ca-file", args.ca_file]
     code = subprocess.run(command, check=False).returncode
     if code not in (0, 1) or not (work / SELFTEST_JSON).is_file():
         print(f"dpf: the selftest did not run (exit {code}): the bundle carries no score", file=sys.stderr)

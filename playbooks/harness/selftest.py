@@ -52,10 +52,12 @@ class Judged:
 
 @dataclass(frozen=True)
 class Target:
-    """Where the flows run: the portal's address, and the target file they run with (None: --base-url or embedded)."""
+    """Where the flows run: the portal's address, the target file they run with (None: --base-url or embedded), and
+    the certificate authorities the proxy trusts for it (a path, or True: the system's)."""
 
     upstream: str
     file: target_file.TargetFile | None = None
+    verify: bool | str = True
 
     def run_arguments(self, proxy_url: str) -> list[str]:
         if self.file is None:
@@ -82,6 +84,8 @@ def add_parser(commands: Any) -> None:
     selftest.add_argument("--faults", metavar="NAME,...", help="only these faults of playbooks/faults.toml")
     selftest.add_argument("--workers", type=int, default=2, help="judge N flows side by side (default 2)")
     selftest.add_argument("--json", metavar="FILE", help="also write the table and the score as JSON here")
+    selftest.add_argument("--ca-file", metavar="FILE", help="trust the certificate authorities in this PEM file (a "
+                                                            "portal with a private CA; a target file's ca_file too)")
     selftest.add_argument(CONFIRMATION, dest="owns_target", action="store_true",
                           help="the target is yours to put faults in front of")
     selftest.set_defaults(handler=command_selftest)
@@ -105,7 +109,10 @@ def command_selftest(args: argparse.Namespace) -> int:
         if file is not None:
             flow_ids = [f for f in flow_ids or _named(faults) if file.profile(f).profile != "not-applicable"]
         with _upstream(deployed) as upstream:
-            target = Target(upstream, file)
+            ca_file = args.ca_file or (file.ca_file if file else None)
+            if ca_file and not Path(ca_file).is_file():
+                raise SelftestError(f"--ca-file {ca_file}: no such file")
+            target = Target(upstream, file, str(ca_file) if ca_file else True)
             results = judge(target, faults, flow_ids, args.pytest_args, args.workers)
     except (SelftestError, FaultsError, target_file.TargetFileError, ValueError) as error:
         print(f"dpf: {error}", file=sys.stderr)
@@ -157,8 +164,7 @@ def judge(target: Target, faults: list[Fault], flow_ids: list[str], pytest_args:
 
 
 def judge_flow(target: Target, flow_id: str, faults: list[Fault], pytest_args: list[str]) -> list[Judged]:
-    verify: bool | str = str(target.file.ca_file) if target.file and target.file.ca_file else True
-    with FaultProxy(target.upstream, verify=verify) as proxy:
+    with FaultProxy(target.upstream, verify=target.verify) as proxy:
         clean, message = run_flow(flow_id, target.run_arguments(proxy.url), pytest_args)
         results = [Judged(flow_id, "", clean, message)]
         for fault in faults:

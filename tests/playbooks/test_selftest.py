@@ -1,6 +1,7 @@
 """`dpf selftest`: its faults change what they name and nothing else, its proxy passes the rest on as the portal gave
-it, it refuses a deployed target without the owner's confirmation, and against the embedded portal it catches every
-fault it lists for a flow."""
+it, it refuses a deployed target without the owner's confirmation (on the command line or in the target file), it
+runs with a target file and leaves out the faults on what that file overrides, and against the embedded portal it
+catches the faults it lists for a flow. (In front of the benign variants: tests/negative/test_selftest_on_variants.py.)"""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ import sys
 import threading
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
 
-from playbooks.harness import cli
+from fixtures.target import embedded_portal
+from playbooks.harness import certification, cli
 from playbooks.harness.cli import PROJECT_ROOT
 from playbooks.harness.contract import contract
 from playbooks.harness.fault_proxy import FaultProxy
 from playbooks.harness.faults import CACHEABLE, KINDS, Exchange, Fault, FaultsError, alter, load_faults, with_attribute
+from reference_portal.core.config import DemoPasswords
 
 PAGE = """<!doctype html>
 <html><head><title>Keys 2</title></head>
@@ -271,15 +275,49 @@ def test_a_deployed_target_needs_its_owners_confirmation_and_nothing_is_sent(ups
     assert "--i-own-this-target" in capsys.readouterr().err
     assert cli.main(["selftest", "DPF-99"]) == cli.EXIT_USAGE
     assert "no flow DPF-99" in capsys.readouterr().err
+    assert cli.main(["selftest", "DPF-12", "--base-url", url, "--i-own-this-target", "--ca-file", "/no/ca.pem"]) == 4
+    assert "--ca-file /no/ca.pem: no such file" in capsys.readouterr().err
     assert not seen
 
 
-@pytest.mark.browser  # four dpf runs of DPF-12: clean, then one per fault
-def test_selftest_against_the_embedded_portal_catches_every_fault_it_lists_for_a_flow():
-    done = subprocess.run([sys.executable, "-m", "playbooks.harness.cli", "selftest", "DPF-12"], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=600)
-    listed = [f.name for f in load_faults() if "DPF-12" in f.flows]
+@pytest.mark.browser  # four dpf runs of DPF-12: clean, then one per fault (an action, a memory, a shown value)
+def test_selftest_against_the_embedded_portal_catches_the_faults_it_lists_for_a_flow():
+    listed = ["revoking-a-key-does-nothing", "old-secret-still-gets-tokens", "key-state-shown-differs-from-the-data"]
+    done = subprocess.run([sys.executable, "-m", "playbooks.harness.cli", "selftest", "DPF-12", "--faults",
+                           ",".join(listed)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"score: {len(listed)} of {len(listed)} judged faults caught" in done.stdout, done.stdout
     for name in listed:
         assert any(line.split()[1:3] == [name, "caught"] for line in done.stdout.splitlines()[1:-1]), done.stdout
+
+
+def _target_file(folder: Path, base_url: str, owned: bool) -> Path:
+    file = folder / "partner.toml"
+    file.write_text(f'[target]\nbase_url = "{base_url}"\n' + ("i_own_this_target = true\n" if owned else "") +
+                    '\n[accounts.developer]\nemail = "dev@example.com"\npassword_env = "PARTNER_DEV_PASSWORD"\n'
+                    '\n[overrides.routes]\nlogin_form = "/login"\n', encoding="utf-8")
+    return file
+
+
+def test_a_target_file_must_say_the_target_is_its_owners(upstream, tmp_path, monkeypatch, capsys):
+    url, seen = upstream
+    monkeypatch.setenv("PARTNER_DEV_PASSWORD", "unused")
+    assert cli.main(["selftest", "DPF-03", "--target", str(_target_file(tmp_path, url, owned=False))]) == cli.EXIT_USAGE
+    assert "i_own_this_target = true" in capsys.readouterr().err and not seen
+
+
+@pytest.mark.browser  # two dpf runs of DPF-03 through the proxy: clean, then one fault
+def test_a_certifications_selftest_runs_with_its_target_file_and_leaves_out_what_it_overrides(tmp_path, monkeypatch):
+    monkeypatch.setenv("PARTNER_DEV_PASSWORD", DemoPasswords.from_env().developer)
+    with embedded_portal() as url:
+        file = _target_file(tmp_path, url, owned=True)
+        args = cli.build_parser().parse_args(["certify", "--target", str(file), "--selftest", "--selftest-faults",
+                                              "get-started-missing,get-started-leads-elsewhere", "--out", "unused"])
+        result = certification.run_selftest(["DPF-03", "DPF-27"], args, tmp_path)
+    assert result is not None and len(result["faults_sha256"]) == 64
+    assert result["score_line"] == "score: 1 of 1 judged faults caught; 1 not judged"
+    assert [(r["flow_id"], r["fault"], r["outcome"]) for r in result["results"]] == [
+        ("DPF-03", "", "passed"), ("DPF-03", "get-started-missing", "caught"),
+        ("DPF-03", "get-started-leads-elsewhere", "not judged")]  # DPF-27: no fault chosen names it
+    assert result["results"][2]["message"] == "the target file overrides route login_form"
+    assert json.loads((tmp_path / "selftest.json").read_text())["score_line"] == result["score_line"]
