@@ -70,11 +70,11 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
     with flow.step("Validate endpoint list and statuses."):
         expect(webhooks.rows.first).to_be_visible()
         for row in webhooks.rows.all():
+            listed = row.get_attribute("data-webhook-url")
             state = row.get_by_test_id("webhook-state").get_attribute("data-state")
             assert state in STATES, f"an endpoint has state {state!r}, not one of {STATES}"
             assert says_state(row.get_by_test_id("webhook-state"), state), (
                 f"{listed} is {state!r} in data-state and shows {shown_text(row.get_by_test_id('webhook-state'))!r}")
-            listed = row.get_attribute("data-webhook-url")
             assert shown_text(row.get_by_test_id("webhook-url")) == listed, f"the row of {listed} shows another URL"
             expect(row.get_by_test_id("last-delivery")).not_to_be_empty()
 

@@ -178,9 +178,11 @@ def data_altered(play: Play, answer: Exchange) -> Exchange:
     if not answer.is_html or not _holds_testid(answer.body, fault.testid):
         return answer
 
-    def change(tag: str) -> str:
+    def change(tag: str) -> str:  # `shown` is written on every element, also where the attribute was left out
         value = attribute_of(tag, fault.attribute)
-        return tag if value is None else with_attribute(tag, fault.attribute, fault.shown or alter(value))
+        if fault.shown:
+            return with_attribute(tag, fault.attribute, fault.shown)
+        return tag if value is None else with_attribute(tag, fault.attribute, alter(value))
 
     return answer.with_page(rewrite_start_tags(answer.page, lambda attrs: ("data-testid", fault.testid) in attrs, change))
 
@@ -343,7 +345,8 @@ def alter(text: str) -> str:
 
 class _Marked(HTMLParser):
     """Where things are in a page, found without changing a byte of it: the text inside elements with a data-testid
-    (`ranges`), those elements whole (`elements`), every text (`texts`) and every start tag (`tags`)."""
+    (`ranges`) and the read-only fields that are or sit in them (`fields`: their start tags), those elements whole
+    (`elements`), every text (`texts`) and every start tag (`tags`)."""
 
     VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -354,6 +357,7 @@ class _Marked(HTMLParser):
         self.inside = 0
         self.ranges: list[tuple[int, int]] = []
         self.elements: list[tuple[int, int]] = []
+        self.fields: list[tuple[int, int]] = []
         self.texts: list[tuple[int, int]] = []
         self.tags: list[tuple[int, int, list[tuple[str, str | None]]]] = []
         self._text = ""
@@ -372,16 +376,20 @@ class _Marked(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         start = self._offset()
-        self.tags.append((start, start + len(self.get_starttag_text() or ""), attrs))
-        if tag in self.VOID:
-            return
+        end = start + len(self.get_starttag_text() or "")
+        self.tags.append((start, end, attrs))
         mine = bool(self.testid) and ("data-testid", self.testid) in attrs
+        if tag == "input" and (mine or self.inside):
+            self.fields.append((start, end))
+        if tag in self.VOID:
+            if mine:
+                self.elements.append((start, end))
+            return
         self.open.append((tag, start if mine else None))
         self.inside += mine
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        start = self._offset()
-        self.tags.append((start, start + len(self.get_starttag_text() or ""), attrs))
+        self.handle_starttag(tag, attrs)  # as a browser reads it: "/>" closes no HTML element
 
     def handle_endtag(self, tag: str) -> None:
         for index in range(len(self.open) - 1, -1, -1):
@@ -410,8 +418,19 @@ def _replaced(page: str, spans: list[tuple[int, int]], change: Callable[[str], s
 
 
 def alter_text_inside(page: str, testid: str, change: Callable[[str], str] = alter) -> str:
-    """The page with the text inside each element with the test ID changed, every other byte as it was."""
-    return _replaced(page, _Marked(testid).feed_page(page).ranges, change)
+    """The page with what a person reads in each element with the test ID changed: its text, and the value of a
+    read-only field it is or holds; every other byte as it was."""
+    marked = _Marked(testid).feed_page(page)
+
+    def field_value(tag: str) -> str:
+        value = attribute_of(tag, "value")
+        return tag if value is None else with_attribute(tag, "value", change(value))
+
+    spans = [(start, end, change) for start, end in marked.ranges] + \
+            [(start, end, field_value) for start, end in marked.fields]
+    for start, end, changed in sorted(spans, key=lambda span: span[0], reverse=True):
+        page = page[:start] + changed(page[start:end]) + page[end:]
+    return page
 
 
 def alter_texts(page: str, which: Callable[[str], bool], change: Callable[[str], str]) -> str:

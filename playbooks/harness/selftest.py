@@ -106,14 +106,15 @@ def command_selftest(args: argparse.Namespace) -> int:
             raise SelftestError(f"a selftest puts faults in front of {deployed}: the flows' actions there may not "
                                 f"happen or be kept in caches. Confirm the target is yours with {CONFIRMATION}, or "
                                 f"i_own_this_target = true in the target file's [target] table")
-        if file is not None:
-            flow_ids = [f for f in flow_ids or _named(faults) if file.profile(f).profile != "not-applicable"]
+        flows = [f for f in flow_ids or _named(faults) if file is None or file.profile(f).profile != "not-applicable"]
+        if not flows:
+            raise SelftestError(f"the target file marks every chosen flow not-applicable: {', '.join(flow_ids)}")
+        ca_file = args.ca_file or (file.ca_file if file else None)
+        if ca_file and not Path(ca_file).is_file():
+            raise SelftestError(f"--ca-file {ca_file}: no such file")
         with _upstream(deployed) as upstream:
-            ca_file = args.ca_file or (file.ca_file if file else None)
-            if ca_file and not Path(ca_file).is_file():
-                raise SelftestError(f"--ca-file {ca_file}: no such file")
             target = Target(upstream, file, str(ca_file) if ca_file else True)
-            results = judge(target, faults, flow_ids, args.pytest_args, args.workers)
+            results = judge(target, faults, flows, args.pytest_args, args.workers)
     except (SelftestError, FaultsError, target_file.TargetFileError, ValueError) as error:
         print(f"dpf: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -154,9 +155,9 @@ def _upstream(base_url: str | None) -> Iterator[str]:
 
 def judge(target: Target, faults: list[Fault], flow_ids: list[str], pytest_args: list[str],
           workers: int = 1) -> list[Judged]:
-    """Every chosen flow judged against its faults, flows side by side on `workers` threads (each a proxy of its own);
-    the results in flow order."""
-    flows = [flow_id for flow_id in flow_ids or _named(faults) if any(flow_id in fault.flows for fault in faults)]
+    """Every chosen flow a fault names judged against its faults, flows side by side on `workers` threads (each a
+    proxy of its own); the results in flow order."""
+    flows = [flow_id for flow_id in flow_ids if any(flow_id in fault.flows for fault in faults)]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         per_flow = pool.map(lambda flow_id: judge_flow(target, flow_id, [f for f in faults if flow_id in f.flows],
                                                        pytest_args), flows)
@@ -177,8 +178,9 @@ def judge_flow(target: Target, flow_id: str, faults: list[Fault], pytest_args: l
             proxy.fault = None
             outcome = "caught" if verdict == "failed" else "missed"
             print(f"dpf selftest: {flow_id} {fault.name}: {outcome}", file=sys.stderr, flush=True)
-            results.append(Judged(flow_id, fault.name, outcome, message if outcome == "caught" else
-                                  f"the flow was {verdict} while {fault.promise!r} was broken", fault.promise))
+            why = message if outcome == "caught" else f"the flow was {verdict} while {fault.promise!r} was broken" + (
+                f" ({message})" if message else "")
+            results.append(Judged(flow_id, fault.name, outcome, why, fault.promise))
     return results
 
 

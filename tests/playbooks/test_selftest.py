@@ -92,11 +92,26 @@ def test_refusal_accepted_turns_only_that_status_under_the_prefix_into_a_success
         assert rule.rewrite(other) == other
 
 
+def test_the_value_of_a_read_only_field_is_what_a_person_reads_there():
+    page = ('<div data-testid="sandbox-merchant-id"><input readonly value="mer_test_19"></div>'
+            '<input data-testid="one-time-secret" readonly value="sk_test_Ab"><input value="mer_test_19">')
+    altered = fault("shown-text-altered", testid="sandbox-merchant-id").rewrite(html(page)).body.decode()
+    assert altered == page.replace('readonly value="mer_test_19"', 'readonly value="mer_test_20"')
+    play = fault("secret-shown-again", testid="one-time-secret").play()
+    play.rewrite(html(page))
+    assert play.rewrite(html("<main></main>")).body.decode() == \
+        '<main><input data-testid="one-time-secret" readonly value="sk_test_Ab"></main>'
+
+
 def test_data_altered_changes_only_the_attribute_of_elements_with_the_test_id():
     altered = fault("data-altered", testid="key-state", attribute="data-state").rewrite(html(PAGE)).body.decode()
     assert altered == PAGE.replace('data-state="revoked">revoked<', 'data-state="REVOKED">revoked<')
     given = fault("data-altered", testid="key-row", attribute="data-client-id", shown="ci_Other")
     assert given.rewrite(html(PAGE)).body.decode() == PAGE.replace('data-client-id="ci_Abc123"', 'data-client-id="ci_Other"')
+    marked = fault("data-altered", testid="session-row", attribute="data-current", shown="true")
+    rows = '<tr data-testid="session-row" data-current="True"></tr><tr data-testid="session-row"></tr>'
+    assert marked.rewrite(html(rows)).body.decode() == rows.replace('"True"', '"true"').replace(
+        '"session-row">', '"session-row" data-current="true">')  # also where the portal left it out
 
 
 def test_a_dropped_test_id_leaves_its_element_and_everything_else():
@@ -303,7 +318,12 @@ def test_a_target_file_must_say_the_target_is_its_owners(upstream, tmp_path, mon
     url, seen = upstream
     monkeypatch.setenv("PARTNER_DEV_PASSWORD", "unused")
     assert cli.main(["selftest", "DPF-03", "--target", str(_target_file(tmp_path, url, owned=False))]) == cli.EXIT_USAGE
-    assert "i_own_this_target = true" in capsys.readouterr().err and not seen
+    assert "i_own_this_target = true" in capsys.readouterr().err
+    not_applicable = _target_file(tmp_path, url, owned=True)
+    not_applicable.write_text(not_applicable.read_text() + '\n[flows]\nDPF-03 = { profile = "not-applicable", '
+                              'reason = "no landing page" }\n', encoding="utf-8")
+    assert cli.main(["selftest", "DPF-03", "--target", str(not_applicable)]) == cli.EXIT_USAGE
+    assert "marks every chosen flow not-applicable" in capsys.readouterr().err and not seen
 
 
 @pytest.mark.browser  # two dpf runs of DPF-03 through the proxy: clean, then one fault
