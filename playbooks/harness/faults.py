@@ -77,11 +77,12 @@ class Fault:
     to_status: int = 0  # status-changed: the status given instead
     to_route: str = ""  # link-retargeted: the contract route links lead to instead
     form_field: str = ""  # field-disabled: a contract form field
-    name_shown: str = ""  # name-changed: a contract accessible name
+    accessible_name: str = ""  # name-changed: a contract accessible name
 
     def play(self) -> Play:
         return Play(self)
 
+    # One request or answer on its own, as a run's first would be (a rule with memory needs one `play()` for the run)
     def intercept(self, request: Exchange) -> Exchange | None:
         return self.play().intercept(request)
 
@@ -230,7 +231,7 @@ def name_changed(play: Play, answer: Exchange) -> Exchange:
     letter case and spacing), and each aria-label that is, says `shown` instead."""
     if not answer.is_html:
         return answer
-    name, shown = _words(play.fault.name_shown), play.fault.shown
+    name, shown = _words(play.fault.accessible_name), play.fault.shown
     page = rewrite_start_tags(answer.page, lambda attrs: _words(dict(attrs).get("aria-label") or "") == name,
                               lambda tag: with_attribute(tag, "aria-label", shown))
     return answer.with_page(alter_texts(page, lambda text: _words(text) == name, lambda text: shown))
@@ -504,8 +505,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "post-not-forwarded": ("route",), "page-fails": ("route",), "query-ignored": ("route",), "cacheable": ("testid",),
     "refusal-accepted": ("path_prefix", "status"), "status-changed": ("status", "to_status"),
     "shown-text-altered": ("testid",), "data-altered": ("testid", "attribute"), "testid-dropped": ("testid",),
-    "link-retargeted": ("route", "to_route"), "field-disabled": ("form_field",), "name-changed": ("name_shown", "shown"),
-    "stale-page-served": (), "secret-shown-again": ("testid",), "predecessor-accepted": ("route", "status"),
+    "link-retargeted": ("route", "to_route"), "field-disabled": ("form_field",),
+    "name-changed": ("accessible_name", "shown"), "stale-page-served": (), "secret-shown-again": ("testid",),
+    "predecessor-accepted": ("route", "status"),
 }
 
 
@@ -535,8 +537,8 @@ def load_faults(path: Path = FAULTS_FILE) -> list[Fault]:
             contract().testid(fault.testid)
         if fault.form_field and not any(fault.form_field in names for names in contract().fields.values()):
             raise FaultsError(f"fault {name}: no form field {fault.form_field!r} in the contract")
-        if fault.name_shown and fault.name_shown not in {n for names in contract().names.values() for n in names}:
-            raise FaultsError(f"fault {name}: no accessible name {fault.name_shown!r} in the contract")
+        if fault.accessible_name and fault.accessible_name not in {n for names in contract().names.values() for n in names}:
+            raise FaultsError(f"fault {name}: no accessible name {fault.accessible_name!r} in the contract")
         faults.append(fault)
     names = [fault.name for fault in faults]
     if len(names) != len(set(names)):

@@ -136,7 +136,7 @@ def test_a_disabled_field_is_every_control_of_that_name_and_no_other():
 
 def test_a_changed_name_is_each_text_or_label_that_is_the_name_in_any_case():
     page = '<a href="/login">\n  Get  started </a><p>Get Started now</p><button aria-label="GET STARTED">Go</button>'
-    changed = fault("name-changed", name_shown="Get Started", shown="Begin").rewrite(html(page)).body.decode()
+    changed = fault("name-changed", accessible_name="Get Started", shown="Begin").rewrite(html(page)).body.decode()
     assert changed == '<a href="/login">\n  Begin </a><p>Get Started now</p><button aria-label="Begin">Go</button>'
 
 
@@ -217,7 +217,7 @@ def test_an_attribute_is_set_added_or_removed_in_a_start_tag(tag, name, value, w
 @pytest.mark.parametrize("entry, problem", [
     ('kind = "data-altered"\ntestid = "key-state"', "needs attribute"),
     ('kind = "field-disabled"\nform_field = "pasword"', "no form field"),
-    ('kind = "name-changed"\nname_shown = "Get started!"\nshown = "x"', "no accessible name"),
+    ('kind = "name-changed"\naccessible_name = "Get started!"\nshown = "x"', "no accessible name"),
     ('kind = "cacheable"\ntestid = "one-time-secret"\ncolour = "red"', "no key"),
 ])
 def test_a_fault_the_contract_cannot_carry_is_refused(tmp_path, entry, problem):
