@@ -38,6 +38,7 @@ def test_key_revoke_deactivate_behavior(flow, open_page, developer, applications
 
     with flow.step("Revoke/deactivate test key if feature is enabled."):
         page.goto("/app/keys")
+        expect(keys.row(app.client_id), f"the keys page lists no credential of client {app.client_id}").to_have_count(1)
         credential_id = keys.row(app.client_id).get_attribute("data-credential-id")
         assert contract().is_id(credential_id), f"the key row has data-credential-id {credential_id!r}"
         revealed(keys.action(app.client_id, "Deactivate")).click()
