@@ -21,14 +21,13 @@ from playwright.sync_api import expect
 
 from fixtures.html_forms import hidden_fields
 from fixtures.portal import PortalAccount, PortalContractError
-from playbooks.harness.contract import contract
 from playbooks.harness.controls import says_state, shown_text
+from playbooks.harness.events import event_types_named
 from playbooks.harness.pages import WebhooksPage
 from playbooks.harness.polling import reload_until
 
 FLOW_ID = "DPF-19"
 STATES = ("active", "inactive", "disabled")
-EVENT_TYPES = contract().webhooks["event_types"]
 DELIVERED = re.compile(r"delivered|succeeded|\b2\d\d\b", re.IGNORECASE)
 
 
@@ -41,10 +40,6 @@ def toggle(portal: PortalAccount, webhook_id: str) -> None:
     answer = portal.client.post(action, data=fields)
     if answer.status_code not in (302, 303):
         raise PortalContractError(f"POST {action} answered HTTP {answer.status_code}")
-
-
-def events_named(text: str) -> set[str]:
-    return {event for event in EVENT_TYPES if re.search(rf"(?<![\w.]){re.escape(event)}(?![\w.])", text)}
 
 
 @pytest.mark.dpf(FLOW_ID)
@@ -85,7 +80,7 @@ def test_webhooks_page_baseline(flow, open_page, developer, developer_portal, we
             expect(row).to_have_count(1)
             assert shown_text(row.get_by_test_id("webhook-url")) == endpoint.url, f"{endpoint.url} shows another URL"
             expect(webhooks.state(endpoint.url)).to_have_attribute("data-state", state)
-            shown = events_named(shown_text(row.get_by_test_id("webhook-events")))
+            shown = event_types_named(shown_text(row.get_by_test_id("webhook-events")))
             assert shown == events, f"{endpoint.url} shows events {sorted(shown)}; it was created with {sorted(events)}"
         delivered = webhooks.row(known.url).get_by_test_id("last-delivery")
         # The receiver saw the deliveries arrive; the portal records each as it gets the answer: a bounded poll.

@@ -4,11 +4,17 @@ once, so a matcher says which deliveries are about something, never how many of 
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from .contract import contract
 
 Matcher = Callable[[Any], bool]
+
+
+def event_types_named(text: str) -> set[str]:
+    """The contract's event types a text names, each as a whole name ("payment.failed", not "payment.failed.v2")."""
+    return {t for t in contract().webhooks["event_types"] if re.search(rf"(?<![\w.]){re.escape(t)}(?![\w.])", text)}
 
 
 def event_type(delivery: Any) -> str:

@@ -37,9 +37,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, *, verify: bool | str = True, fault: Fault | None = None):
+    def __init__(self, upstream: str, *, verify: bool | str = True):
         self.upstream = upstream.rstrip("/")
-        self.play: Play | None = fault.play() if fault else None
+        self.play: Play | None = None
         # A transport, not a client: a client would keep every answer's cookies and send them on with the next
         # request, whoever makes it (one persona's session given to another)
         self._transport = httpx.HTTPTransport(verify=verify)

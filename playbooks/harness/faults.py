@@ -11,6 +11,7 @@ a secret shown once, a page a session was given, a credential's token; that memo
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -27,6 +28,7 @@ from .contract import contract
 
 FAULTS_FILE = Path(__file__).resolve().parents[1] / "faults.toml"
 CACHEABLE = "private, max-age=600"
+LEADING = ("href", "action")  # the attributes by which a link or a form leads to a path
 FAILED_PAGE = b"<!doctype html><title>Internal Server Error</title><h1>Internal Server Error</h1>"
 
 
@@ -203,15 +205,14 @@ def link_retargeted(play: Play, answer: Exchange) -> Exchange:
         return answer
     path, to = _plain_path(play.fault.route).rstrip("/"), _plain_path(play.fault.to_route)
 
-    def leading_there(attrs: list[tuple[str, str | None]]) -> str | None:
-        return next((name for name, value in attrs if name in ("href", "action") and value is not None
-                     and urlsplit(value).path.rstrip("/") == path), None)
+    def leads_there(value: str | None) -> bool:
+        return value is not None and urlsplit(value).path.rstrip("/") == path
 
     def retarget(tag: str) -> str:
-        name = leading_there(_Marked().feed_page(tag).tags[0][2])
-        return with_attribute(tag, name, to) if name else tag
+        return next(with_attribute(tag, name, to) for name in LEADING if leads_there(attribute_of(tag, name)))
 
-    return answer.with_page(rewrite_start_tags(answer.page, lambda attrs: leading_there(attrs) is not None, retarget))
+    return answer.with_page(rewrite_start_tags(
+        answer.page, lambda attrs: any(name in LEADING and leads_there(value) for name, value in attrs), retarget))
 
 
 def field_disabled(play: Play, answer: Exchange) -> Exchange:
@@ -313,6 +314,7 @@ def _credentials(request: Exchange) -> tuple[str, str]:
     return (client_id, secret) if client_id and secret else ("", "")
 
 
+@functools.cache
 def _client_secrets() -> re.Pattern[str]:
     formats = contract().secrets
     return re.compile("|".join(f"(?:{formats[name].pattern})" for name in ("client_secret_sandbox",
